@@ -1,0 +1,3 @@
+"""The eHealth platform's Status Dashboard service."""
+
+__version__ = "0.1.0"
