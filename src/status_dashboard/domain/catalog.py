@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 
 from status_dashboard.domain import ids
+from status_dashboard.domain.errors import CatalogConflict
 from status_dashboard.domain.model import Environment, Group, Item, Translation
 from status_dashboard.domain.status import StatusCode
-
-_EMPTY: Mapping[str, Translation] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,7 @@ class ItemSpec:
     id: str | None = None
     status: StatusCode | None = None
     description: str | None = None
-    translations: Mapping[str, Translation] = field(default=_EMPTY)
+    translations: Mapping[str, Translation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +107,16 @@ def merge_catalog(
 
     Groups and items missing from the file are kept and listed in `unlisted`, unless `prune`,
     which removes them. Environments are never removed by a catalog.
+
+    Raises CatalogConflict when the result would have no default environment.
     """
     account = _Account()
     by_key = {env.key: env for env in current}
     merged: dict[str, Environment] = dict(by_key)
     for env_spec in spec.environments:
-        merged[env_spec.key] = _merge_environment(by_key.get(env_spec.key), env_spec, now, prune, account)
+        merged[env_spec.key] = _merge_environment(
+            by_key.get(env_spec.key), env_spec, now, prune, account
+        )
     defaults = [key for key, env in merged.items() if env.is_default]
     declared_default = next((e.key for e in spec.environments if e.is_default), None)
     if declared_default is not None:
@@ -123,6 +125,11 @@ def merge_catalog(
                 merged[key] = _replace_env(merged[key], is_default=False)
                 account.changes.append(f"environment {key}: no longer the default")
     ordered = tuple(sorted(merged.values(), key=lambda e: (e.order, e.key)))
+    if merged and not any(env.is_default for env in merged.values()):
+        raise CatalogConflict(
+            "no environment would be the default one served at /api/v1/dashboard; "
+            "mark one environment `default: true`"
+        )
     return CatalogMerge(
         environments=ordered,
         changes=tuple(account.changes),
@@ -134,7 +141,11 @@ def merge_catalog(
 
 
 def _merge_environment(
-    existing: Environment | None, spec: EnvironmentSpec, now: datetime, prune: bool, account: _Account
+    existing: Environment | None,
+    spec: EnvironmentSpec,
+    now: datetime,
+    prune: bool,
+    account: _Account,
 ) -> Environment:
     env_key = spec.key
     if existing is None:
@@ -161,8 +172,12 @@ def _merge_environment(
             _merge_item(env_key, group_spec.key, old_items.get(i.key), i, now, account)
             for i in group_spec.items
         )
-        kept = _unlisted_items(env_key, old_groups.get(group_spec.key), declared_items, prune, account)
-        groups.append(_merge_group(env_key, old_groups.get(group_spec.key), group_spec, items + kept, account))
+        kept = _unlisted_items(
+            env_key, old_groups.get(group_spec.key), declared_items, prune, account
+        )
+        groups.append(
+            _merge_group(env_key, old_groups.get(group_spec.key), group_spec, items + kept, account)
+        )
     declared_groups = {g.key for g in spec.groups}
     for group in existing.groups:
         if group.key in declared_groups:
@@ -173,9 +188,16 @@ def _merge_environment(
             account.removed_group_ids.append(group.id)
         else:
             account.unlisted.append(f"group {env_key}/{group.key}")
-            groups.append(Group(id=group.id, key=group.key, name=group.name, order=group.order, items=kept))
+            groups.append(
+                Group(id=group.id, key=group.key, name=group.name, order=group.order, items=kept)
+            )
     return Environment(
-        key=env_key, name=name, order=spec.order, strict=strict, is_default=is_default, groups=tuple(groups)
+        key=env_key,
+        name=name,
+        order=spec.order,
+        strict=strict,
+        is_default=is_default,
+        groups=tuple(groups),
     )
 
 
@@ -199,7 +221,11 @@ def _unlisted_items(
 
 
 def _merge_group(
-    env_key: str, existing: Group | None, spec: GroupSpec, items: tuple[Item, ...], account: _Account
+    env_key: str,
+    existing: Group | None,
+    spec: GroupSpec,
+    items: tuple[Item, ...],
+    account: _Account,
 ) -> Group:
     where = f"group {env_key}/{spec.key}"
     if existing is None:
@@ -217,7 +243,9 @@ def _merge_group(
         moved_in = {i.key for i in items} - {i.key for i in existing.items}
         moved_out = {i.key for i in existing.items} - {i.key for i in items}
         if moved_in or moved_out:
-            account.changes.append(f"{where}: items {sorted(moved_out)} left, {sorted(moved_in)} joined")
+            account.changes.append(
+                f"{where}: items {sorted(moved_out)} left, {sorted(moved_in)} joined"
+            )
     return Group(id=group_id, key=spec.key, name=spec.name, order=spec.order, items=items)
 
 
@@ -244,7 +272,9 @@ def _merge_item(
             translations=spec.translations,
         )
         account.status_changes.append(
-            StatusChange(item.id, env_key, now, None, status, item.description, "catalog: item created")
+            StatusChange(
+                item.id, env_key, now, None, status, item.description, "catalog: item created"
+            )
         )
         return item
     _, old = existing
@@ -265,7 +295,9 @@ def _merge_item(
     if status != old.status_code:
         account.changes.append(f"{where}: status {old.status_code.label} -> {status.label}")
         account.status_changes.append(
-            StatusChange(item_id, env_key, now, old.status_code, status, description, "catalog load")
+            StatusChange(
+                item_id, env_key, now, old.status_code, status, description, "catalog load"
+            )
         )
     return Item(
         id=item_id,
@@ -281,5 +313,10 @@ def _merge_item(
 
 def _replace_env(env: Environment, *, is_default: bool) -> Environment:
     return Environment(
-        key=env.key, name=env.name, order=env.order, strict=env.strict, is_default=is_default, groups=env.groups
+        key=env.key,
+        name=env.name,
+        order=env.order,
+        strict=env.strict,
+        is_default=is_default,
+        groups=env.groups,
     )

@@ -1,9 +1,9 @@
 """Domain errors.
 
-    DomainError
-    ├── UnknownEnvironment   a path or command names an environment that does not exist
-    └── CatalogConflict      a catalog cannot be applied to what the store holds (e.g. a pinned id
-                             already used by another item)
+DomainError
+├── UnknownEnvironment   a path or command names an environment that does not exist
+└── CatalogConflict      a catalog cannot be applied to what the store holds (e.g. a pinned id
+                         already used by another item)
 """
 
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 
 from status_dashboard.domain.status import StatusCode, rollup
 
 LANGUAGES = ("nl", "fr", "de")
 """Languages an item may be translated into; English is the v1 wire language and is not listed."""
-
-_NO_TRANSLATIONS: Mapping[str, Translation] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +34,7 @@ class Item:
     status_code: StatusCode
     last_updated: datetime
     description: str | None = None
-    translations: Mapping[str, Translation] = field(default=_NO_TRANSLATIONS)
+    translations: Mapping[str, Translation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,9 @@ class DashboardStore(Protocol):
         """Every environment with its groups and items, in display order."""
         ...
 
-    def apply_catalog(self, spec: CatalogSpec, now: datetime, *, prune: bool = False) -> CatalogMerge:
+    def apply_catalog(
+        self, spec: CatalogSpec, now: datetime, *, prune: bool = False
+    ) -> CatalogMerge:
         """Merge `spec` (domain.catalog.merge_catalog) and store the result in one transaction.
 
         Nothing is written, and the revision stays, when the merge changes nothing.

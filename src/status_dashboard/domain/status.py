@@ -34,7 +34,7 @@ class StatusCode(IntEnum):
             spelled = value.strip().upper()
             if spelled in cls.__members__:
                 return cls[spelled]
-            if spelled.isdigit():
+            if spelled.isascii() and spelled.isdigit():
                 return cls.parse(int(spelled))
         raise ValueError(_PARSE_HINT)
 
