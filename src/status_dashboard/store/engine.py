@@ -1,0 +1,116 @@
+"""One SQLAlchemy engine per database URL, configured for how the service uses it.
+
+SQLite is the one-machine engine: WAL lets readers proceed while one writer commits, and the
+service takes over BEGIN from the sqlite3 driver so that every transaction really is one (the
+driver's legacy mode starts none for SELECT or DDL) and so that writes can start with
+`BEGIN IMMEDIATE`, taking the write lock up front instead of failing half-way with "database is
+locked". PostgreSQL is the distributed engine, always through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import URL, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, make_url
+
+from status_dashboard.store.errors import StoreError, UnsupportedDatabase
+
+DEFAULT_URL = "sqlite:///./var/status-dashboard.db"
+
+IMMEDIATE = "status_dashboard_begin_immediate"
+"""Execution option: on SQLite, begin this connection's transactions with BEGIN IMMEDIATE."""
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    # NORMAL is durable across application crashes in WAL mode; only a power cut can lose the
+    # last commits, which the next catalog load or check result restores.
+    "PRAGMA synchronous=NORMAL",
+)
+
+_POSTGRES_SCHEMES = {"postgresql+psycopg", "postgresql", "postgres"}
+_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
+_EXPECTED = "expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+
+
+def create_engine_for(url: str) -> sqlalchemy.Engine:
+    """An engine for `url`; raises `UnsupportedDatabase` for any other kind of database."""
+    parsed = parse_url(url)
+    if parsed.drivername in _SQLITE_SCHEMES:
+        return _sqlite_engine(parsed)
+    return _postgres_engine(parsed)
+
+
+def parse_url(url: str) -> URL:
+    """`url` checked and normalised: PostgreSQL URLs always name the psycopg driver."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError:
+        # The text is not echoed: an unparsable URL may still contain a password.
+        raise UnsupportedDatabase(f"the database URL could not be read; {_EXPECTED}") from None
+    if parsed.drivername in _POSTGRES_SCHEMES:
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in _SQLITE_SCHEMES:
+        return parsed
+    raise UnsupportedDatabase(f"unsupported database {parsed.drivername!r}; {_EXPECTED}")
+
+
+def immediate(engine: sqlalchemy.Engine) -> sqlalchemy.Engine:
+    """The same engine (and pool), whose transactions take SQLite's write lock when they begin."""
+    return engine.execution_options(**{IMMEDIATE: True})
+
+
+def _sqlite_engine(url: URL) -> sqlalchemy.Engine:
+    if _is_file_database(url):
+        directory = Path(str(url.database)).parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create {directory} for the database: {exc.strerror}"
+            ) from None
+    engine = sqlalchemy.create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # None stops the driver from issuing BEGIN itself; `_begin` below does it instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        mode = "BEGIN IMMEDIATE" if connection.get_execution_options().get(IMMEDIATE) else "BEGIN"
+        connection.exec_driver_sql(mode)
+
+    return engine
+
+
+def _is_file_database(url: URL) -> bool:
+    database = url.database
+    return bool(database) and database != ":memory:" and url.query.get("uri") != "true"
+
+
+def _postgres_engine(url: URL) -> sqlalchemy.Engine:
+    # A short connect timeout keeps /health and startup from hanging on an unreachable server;
+    # the application name shows the service in pg_stat_activity. The URL may override both.
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = 5
+    if "application_name" not in url.query:
+        connect_args["application_name"] = "status-dashboard"
+    try:
+        return sqlalchemy.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    except ImportError:
+        raise UnsupportedDatabase(
+            "PostgreSQL support is not installed: install status-dashboard[postgres]"
+        ) from None

@@ -1,0 +1,173 @@
+"""The SQL adapters of the domain ports: one code path for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy
+from sqlalchemy import Insert, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
+from status_dashboard.domain.errors import CatalogConflict
+from status_dashboard.domain.model import Environment
+from status_dashboard.domain.ports import ClientRecord, ClientSighting
+from status_dashboard.domain.status import StatusCode
+from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.store.catalog_write import record_status_changes, write_catalog
+from status_dashboard.store.errors import StoreError, reason_of, translated
+from status_dashboard.store.plan import plan_write
+from status_dashboard.store.sightings import combine
+from status_dashboard.store.tables import client_register, item_status_events
+from status_dashboard.store.transactions import bump_revision, read_revision, reading, writing
+from status_dashboard.store.tree import load_tree
+from status_dashboard.store.uniqueness import ensure_unique
+
+
+class SqlDashboardStore:
+    """`DashboardStore` on a migrated database (see `store.migrate`)."""
+
+    def __init__(self, engine: sqlalchemy.Engine) -> None:
+        self._engine = engine
+
+    def revision(self) -> int:
+        with translated(self._engine.url), self._engine.connect() as connection:
+            return read_revision(connection)
+
+    def environments(self) -> Sequence[Environment]:
+        with reading(self._engine) as connection:
+            return load_tree(connection)
+
+    def apply_catalog(
+        self, spec: CatalogSpec, now: datetime, *, prune: bool = False
+    ) -> CatalogMerge:
+        now = as_utc(now)
+        with writing(self._engine) as connection:
+            current = load_tree(connection)
+            merge = merge_catalog(current, spec, now, prune=prune)
+            if merge.changed:
+                ensure_unique(merge.environments)
+                self._write(connection, current, merge, now)
+        return merge
+
+    def _write(
+        self,
+        connection: Connection,
+        current: Sequence[Environment],
+        merge: CatalogMerge,
+        now: datetime,
+    ) -> None:
+        try:
+            write_catalog(connection, plan_write(current, merge.environments), now)
+            record_status_changes(connection, merge.status_changes)
+            bump_revision(connection)
+        except sa_exc.IntegrityError as exc:
+            # `ensure_unique` catches what a catalog can get wrong on its own; what is left is a
+            # rare order of renames the statements cannot follow (two items swapping ids).
+            raise CatalogConflict(
+                f"the catalog contradicts the stored data: {_violation(exc, self._engine)}"
+            ) from None
+
+    def status_history(self, item_id: str) -> tuple[StatusChange, ...]:
+        """Every recorded change of the item's status, oldest first."""
+        events = item_status_events
+        query = select(events).where(events.c.item_id == item_id).order_by(events.c.at, events.c.id)
+        with translated(self._engine.url), self._engine.connect() as connection:
+            return tuple(
+                StatusChange(
+                    item_id=row.item_id,
+                    environment_key=row.environment_key,
+                    at=row.at,
+                    from_code=None if row.from_code is None else StatusCode(row.from_code),
+                    to_code=StatusCode(row.to_code),
+                    description=row.description,
+                    reason=row.reason,
+                )
+                for row in connection.execute(query)
+            )
+
+    def ping(self) -> None:
+        with translated(self._engine.url), self._engine.connect() as connection:
+            connection.execute(select(1))
+
+
+class SqlClientRegister:
+    """`ClientRegister` on a migrated database."""
+
+    def __init__(self, engine: sqlalchemy.Engine) -> None:
+        self._engine = engine
+
+    def record(self, sightings: Sequence[ClientSighting]) -> None:
+        rows = [
+            {
+                "environment_key": s.environment_key,
+                "user_agent": s.user_agent,
+                "conforming": s.conforming,
+                "request_count": s.count,
+                "first_seen": s.first_seen,
+                "last_seen": s.last_seen,
+            }
+            for s in combine(sightings)
+        ]
+        if not rows:
+            return
+        try:
+            with translated(self._engine.url), self._engine.begin() as connection:
+                connection.execute(_upsert(connection), rows)
+        except sa_exc.IntegrityError:
+            raise StoreError("a client sighting names an environment that does not exist") from None
+
+    def clients(self, environment_key: str) -> Sequence[ClientRecord]:
+        table = client_register
+        query = (
+            select(table)
+            .where(table.c.environment_key == environment_key)
+            .order_by(table.c.last_seen.desc(), table.c.user_agent)
+        )
+        with translated(self._engine.url), self._engine.connect() as connection:
+            return tuple(
+                ClientRecord(
+                    environment_key=row.environment_key,
+                    user_agent=row.user_agent,
+                    conforming=row.conforming,
+                    request_count=row.request_count,
+                    first_seen=row.first_seen,
+                    last_seen=row.last_seen,
+                )
+                for row in connection.execute(query)
+            )
+
+
+def _upsert(connection: Connection) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE, which each dialect spells with its own construct."""
+    table = client_register
+    statement: postgresql.Insert | sqlite.Insert
+    if connection.dialect.name == "postgresql":
+        statement = postgresql.insert(table)
+    else:
+        statement = sqlite.insert(table)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.environment_key, table.c.user_agent],
+        set_={
+            "request_count": table.c.request_count + new.request_count,
+            # min()/max() as CASE: SQLite and PostgreSQL spell the two-argument forms differently.
+            "first_seen": sqlalchemy.case(
+                (new.first_seen < table.c.first_seen, new.first_seen), else_=table.c.first_seen
+            ),
+            "last_seen": sqlalchemy.case(
+                (new.last_seen > table.c.last_seen, new.last_seen), else_=table.c.last_seen
+            ),
+            "conforming": new.conforming,
+        },
+    )
+
+
+def _violation(exc: sa_exc.IntegrityError, engine: sqlalchemy.Engine) -> str:
+    """The violated rule; PostgreSQL also names the value, e.g. `Key (id)=(...) already exists.`"""
+    reason = reason_of(exc, engine.url)
+    detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None)
+    return f"{reason} ({detail})" if detail else reason

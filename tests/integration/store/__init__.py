@@ -1,0 +1,1 @@
+"""The store adapters, against every backend."""

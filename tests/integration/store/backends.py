@@ -1,0 +1,25 @@
+"""The backends every store contract test runs against."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy
+
+from status_dashboard.store.memory import MemoryClientRegister, MemoryDashboardStore
+from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
+
+SQL_ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = ["memory", *SQL_ENGINES]
+
+EngineFor = Callable[[str], sqlalchemy.Engine]
+"""The `engine_for` fixture: an engine for a URL, disposed after the test."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    store: MemoryDashboardStore | SqlDashboardStore
+    register: MemoryClientRegister | SqlClientRegister

@@ -1,0 +1,54 @@
+"""Backends for the store contract suites: every test taking `backend` runs once per backend.
+
+backend            a `Backend` of the parametrised kind: memory, sqlite, postgres
+database_url       a migrated database URL, once per SQL engine: sqlite, postgres
+empty_database_url the same, never migrated
+engine_for         engine_for(url): an engine, disposed after the test
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy
+
+from integration.store.backends import BACKENDS, SQL_ENGINES, Backend, EngineFor
+from status_dashboard.store.engine import create_engine_for
+from status_dashboard.store.memory import MemoryClientRegister, MemoryDashboardStore
+from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    if request.param == "memory":
+        yield Backend("memory", MemoryDashboardStore(), MemoryClientRegister())
+        return
+    engine = create_engine_for(request.getfixturevalue(f"{request.param}_url"))
+    yield Backend(request.param, SqlDashboardStore(engine), SqlClientRegister(engine))
+    engine.dispose()
+
+
+@pytest.fixture(params=SQL_ENGINES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture(params=SQL_ENGINES)
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"empty_{request.param}_url")
+    return url
+
+
+@pytest.fixture
+def engine_for() -> Iterator[EngineFor]:
+    engines: list[sqlalchemy.Engine] = []
+
+    def make(url: str) -> sqlalchemy.Engine:
+        engines.append(create_engine_for(url))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
