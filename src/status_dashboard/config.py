@@ -22,9 +22,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     timezone: str = "Europe/Brussels"
-    cache_max_age: int = Field(default=15, ge=0, description="Cache-Control max-age of dashboards, s")
-    refresh_interval: float = Field(default=1.0, gt=0, description="how often the store is polled, s")
-    register_flush_interval: float = Field(default=5.0, gt=0, description="client register flush, s")
+    cache_max_age: int = Field(
+        default=15, ge=0, description="Cache-Control max-age of dashboards, s"
+    )
+    refresh_interval: float = Field(
+        default=1.0, gt=0, description="how often the store is polled, s"
+    )
+    register_flush_interval: float = Field(
+        default=5.0, gt=0, description="client register flush, s"
+    )
     catalog: Path | None = None
     demo: bool = False
     monitor: bool = True

@@ -1,0 +1,129 @@
+"""The ASGI application: the raw dashboard path first, Starlette for everything else."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
+from status_dashboard.api.errors import TraceAndGuard, on_http_exception, on_problem, on_unexpected
+from status_dashboard.api.openapi import openapi_document
+from status_dashboard.api.problems import Problem, ProblemError
+from status_dashboard.api.public import PREFIX, PublicDashboard
+from status_dashboard.api.tracing import new_trace_id, trace_headers
+from status_dashboard.service.health import HealthReport
+from status_dashboard.service.snapshot import DashboardSnapshot
+from status_dashboard.service.tracing import ClientTracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AppParts:
+    """What the HTTP layer needs from the composition root."""
+
+    snapshot: DashboardSnapshot
+    tracker: ClientTracker
+    health: Callable[[], HealthReport]
+    startup: Callable[[], Awaitable[None]]
+    shutdown: Callable[[], Awaitable[None]]
+
+
+class StatusDashboardApp:
+    def __init__(self, parts: AppParts) -> None:
+        self._parts = parts
+        self._dashboard = PublicDashboard(parts.snapshot, parts.tracker)
+        self._routes = TraceAndGuard(_framework_routes(parts))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if scope["path"].startswith(PREFIX):
+                await self._guarded_dashboard(scope, receive, send)
+            else:
+                await self._routes(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _guarded_dashboard(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The hot path has no framework around it, so it carries its own guard: a bug answers a
+        # 500 problem with only an instance id, which the log line repeats.
+        try:
+            await self._dashboard(scope, receive, send)
+        except Exception as exc:
+            trace_id = new_trace_id()
+            log.error("event=unhandled_error trace_id=%s path=%s", trace_id, PREFIX, exc_info=exc)
+            with contextlib.suppress(Exception):  # the answer may have started already
+                await send_problem(send, Problem(500), trace_id, trace_headers(trace_id, None))
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                started = time.monotonic()
+                try:
+                    await self._parts.startup()
+                except Exception as exc:
+                    log.exception("event=startup_failed")
+                    await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
+                    return
+                log.info("event=started seconds=%.3f", time.monotonic() - started)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._parts.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _framework_routes(parts: AppParts) -> Starlette:
+    openapi = orjson.dumps(openapi_document())
+
+    async def health(request: Request) -> Response:
+        report = parts.health()
+        return Response(
+            orjson.dumps(report.document()),
+            report.http_status,
+            {"cache-control": "no-store"},
+            media_type="application/json",
+        )
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(openapi, media_type="application/json")
+
+    async def index(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        keys = parts.snapshot.environment_keys()
+        document = {
+            "dashboards": {key: f"{base}{PREFIX}/{key}" for key in keys},
+            "default": f"{base}{PREFIX}",
+            "openapi": f"{base}/api/v1/openapi.json",
+            "health": f"{base}/health",
+        }
+        return Response(orjson.dumps(document), media_type="application/json")
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/api/v1", status_code=307)
+
+    return Starlette(
+        routes=[
+            Route("/", home, methods=["GET", "HEAD"]),
+            Route("/api/v1", index, methods=["GET", "HEAD"]),
+            Route("/api/v1/openapi.json", openapi_json, methods=["GET", "HEAD"]),
+            Route("/health", health, methods=["GET", "HEAD"]),
+        ],
+        exception_handlers={
+            HTTPException: on_http_exception,
+            ProblemError: on_problem,
+            Exception: on_unexpected,
+        },
+    )

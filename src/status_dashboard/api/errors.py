@@ -1,0 +1,86 @@
+"""Every error becomes a problem, in one place: Starlette's handlers for its routes, and an outer
+guard for anything that escapes, including the raw dashboard path."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from status_dashboard.api.asgi import ASGIApp, Message, Receive, Scope, Send, send_problem
+from status_dashboard.api.problems import PROBLEM_JSON, Problem, ProblemError
+from status_dashboard.api.tracing import new_trace_id, trace_headers
+
+log = logging.getLogger(__name__)
+
+TRACE_ID = "status_dashboard.trace_id"
+"""Where the answer's trace id waits in the ASGI scope, for handlers and the error guard."""
+
+
+def _trace_id(request: Request) -> str:
+    value = request.scope.get(TRACE_ID)
+    return value if isinstance(value, str) else new_trace_id()
+
+
+def problem_response(problem: Problem, trace_id: str) -> Response:
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in problem.headers}
+    headers["cache-control"] = "no-store"
+    return Response(
+        problem.body(trace_id), problem.status, headers, media_type=PROBLEM_JSON.decode()
+    )
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    if exc.headers and "Allow" in exc.headers:
+        headers = ((b"allow", exc.headers["Allow"].encode("latin-1")),)
+    detail = {
+        404: f"No resource at '{request.url.path[:200]}'",
+        405: f"Method {request.method[:16]} is not allowed here",
+    }.get(exc.status_code, exc.detail)
+    return problem_response(Problem(exc.status_code, detail, headers=headers), _trace_id(request))
+
+
+async def on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc.problem, _trace_id(request))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    trace_id = _trace_id(request)
+    log.error("event=unhandled_error trace_id=%s path=%s", trace_id, request.url.path, exc_info=exc)
+    request.scope[TRACE_ID + ".logged"] = True
+    return problem_response(Problem(500), trace_id)
+
+
+class TraceAndGuard:
+    """Outermost layer for framework routes: gives every answer its BelGov-Trace-Id, and turns an
+    exception that escapes before the answer started into a 500 problem."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        related = next((v for k, v in scope["headers"] if k == b"belgov-trace-id"), None)
+        trace_id = new_trace_id()
+        scope[TRACE_ID] = trace_id
+        stamps = trace_headers(trace_id, related)
+        started = False
+
+        async def stamped(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *stamps]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, stamped)
+        except Exception as exc:
+            if not scope.get(TRACE_ID + ".logged"):
+                log.error("event=unhandled_error trace_id=%s", trace_id, exc_info=exc)
+            if not started:
+                await send_problem(send, Problem(500), trace_id, stamps)

@@ -1,0 +1,161 @@
+"""`GET /api/v1/dashboard[/{environment}]`: the hot path, as a plain ASGI callable.
+
+A request here is a lookup of prebuilt bytes: no framework routing, no serialization, no
+database. What it still does per request is what the contract asks: choose the coding, answer
+conditional requests, count the client, and stamp trace ids.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+
+from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
+from status_dashboard.api.negotiation import accepts_json, preferred_encoding
+from status_dashboard.api.problems import InputIssue, Problem
+from status_dashboard.api.tracing import new_trace_id, trace_headers
+from status_dashboard.service.snapshot import DashboardSnapshot, RenderedDashboard, Representation
+from status_dashboard.service.tracing import ClientTracker, user_agent_conforms
+
+PREFIX = "/api/v1/dashboard"
+ALLOW = b"GET, HEAD, OPTIONS"
+_PREFLIGHT = (
+    (b"allow", ALLOW),
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", ALLOW),
+    (b"access-control-allow-headers", b"Accept, BelGov-Trace-Id, If-None-Match, If-Modified-Since"),
+    (b"access-control-max-age", b"86400"),
+)
+_USER_AGENT_HINT = (
+    "User-Agent must identify the software and its connector as "
+    "'{product}/{version} {connector}/{version}', e.g. 'myProduct/62.310.4 Technical/3.19.0'"
+)
+
+
+class PublicDashboard:
+    def __init__(self, snapshot: DashboardSnapshot, tracker: ClientTracker) -> None:
+        self._snapshot = snapshot
+        self._tracker = tracker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        trace_id = new_trace_id()
+        accept = accept_encoding = user_agent = if_none_match = if_modified_since = b""
+        related: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value
+            elif name == b"accept-encoding":
+                accept_encoding = value
+            elif name == b"user-agent":
+                user_agent = value
+            elif name == b"if-none-match":
+                if_none_match = value
+            elif name == b"if-modified-since":
+                if_modified_since = value
+            elif name == b"belgov-trace-id":
+                related = value
+        stamps = trace_headers(trace_id, related)
+        head_only = scope["method"] == "HEAD"
+
+        dashboard, problem = self._resolve(scope["path"], scope["method"])
+        if problem is None and dashboard is not None:
+            problem = self._admit(dashboard, accept, user_agent)
+        if problem is not None or dashboard is None:
+            await send_problem(send, problem or Problem(503), trace_id, stamps, head_only=head_only)
+            return
+        if scope["method"] == "OPTIONS":
+            await send(
+                {"type": "http.response.start", "status": 204, "headers": [*_PREFLIGHT, *stamps]}
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        chosen = dashboard.representation(preferred_encoding(accept_encoding))
+        if _not_modified(dashboard, chosen, if_none_match, if_modified_since):
+            headers = [*dashboard.not_modified_headers(chosen), *stamps]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [*chosen.headers, *stamps]}
+        )
+        await send({"type": "http.response.body", "body": b"" if head_only else chosen.body})
+
+    def _resolve(self, path: str, method: str) -> tuple[RenderedDashboard | None, Problem | None]:
+        """The dashboard the path names, or the problem that answers instead."""
+        if path == PREFIX:
+            key = None
+        else:
+            key = path[len(PREFIX) + 1 :]
+            if path[len(PREFIX)] != "/" or not key or "/" in key:
+                return None, Problem(404, f"No resource at '{path[:200]}'")
+        if not self._snapshot.ready:
+            return None, Problem(
+                503,
+                "The dashboard is starting; try again shortly",
+                headers=((b"retry-after", b"1"),),
+            )
+        dashboard = self._snapshot.lookup(key)
+        if dashboard is None:
+            return None, Problem(404, f"No dashboard for environment '{(key or '')[:64]}'")
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            return None, Problem(
+                405,
+                f"Method {method[:16]} is not allowed here; use GET",
+                headers=((b"allow", ALLOW),),
+            )
+        return dashboard, None
+
+    def _admit(
+        self, dashboard: RenderedDashboard, accept: bytes, user_agent: bytes
+    ) -> Problem | None:
+        """Count the client, then refuse it if the environment asks more than it gives."""
+        agent = user_agent.decode("latin-1")
+        conforming = user_agent_conforms(agent) if agent else False
+        self._tracker.seen(dashboard.environment_key, agent, conforming, time.time())
+        if not accepts_json(accept):
+            return Problem(406, "This resource is only available as application/json")
+        if dashboard.strict and not conforming:
+            issue = InputIssue("header", "User-Agent", _USER_AGENT_HINT, agent[:200] or None)
+            return Problem(
+                400,
+                f"Environment '{dashboard.environment_key}' requires a conforming User-Agent header",
+                issues=(issue,),
+            )
+        return None
+
+
+def _not_modified(
+    dashboard: RenderedDashboard,
+    chosen: Representation,
+    if_none_match: bytes,
+    if_modified_since: bytes,
+) -> bool:
+    """RFC 9110 §13.1: If-None-Match decides when present; If-Modified-Since only without it."""
+    if if_none_match:
+        return if_none_match == chosen.etag or _etag_listed(if_none_match, chosen.etag)
+    if if_modified_since:
+        since = _http_date(if_modified_since)
+        return since is not None and dashboard.last_modified.timestamp() <= since
+    return False
+
+
+def _etag_listed(header: bytes, etag: bytes) -> bool:
+    for candidate in header.split(b","):
+        candidate = candidate.strip()
+        if candidate == b"*" or candidate.removeprefix(b"W/") == etag:
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _http_date(value: bytes) -> float | None:
+    try:
+        moment: Any = parsedate_to_datetime(value.decode("latin-1"))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return float(moment.timestamp())

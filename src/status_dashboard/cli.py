@@ -1,0 +1,152 @@
+"""The `status-dashboard` command: serve | db | catalog (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from status_dashboard.config import DEFAULT_DATABASE_URL, Settings
+from status_dashboard.logs import configure_logging
+
+_DATABASE = click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    help=f"SQLAlchemy URL [env STATUS_DASHBOARD_DATABASE_URL; default {DEFAULT_DATABASE_URL}]",
+)
+
+
+def _settings(**flags: Any) -> Settings:
+    """Flags that were given win over STATUS_DASHBOARD_* variables, which win over defaults."""
+    try:
+        return Settings(**{name: value for name, value in flags.items() if value is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise click.UsageError(f"invalid setting: {problems}") from None
+
+
+@click.group()
+@click.version_option(package_name="status-dashboard")
+def main() -> None:
+    """The eHealth platform's Status Dashboard service."""
+
+
+@main.command()
+@click.option("--host", help="address to listen on [env STATUS_DASHBOARD_HOST; default 127.0.0.1]")
+@click.option("--port", type=int, help="port [env STATUS_DASHBOARD_PORT; default 8000]")
+@_DATABASE
+@click.option("--catalog", type=click.Path(path_type=Path), help="catalog file to load at start")
+@click.option(
+    "--demo", is_flag=True, default=None, help="migrate, and load the demo catalog if empty"
+)
+@click.option("--no-monitor", "no_monitor", is_flag=True, default=False, help="run no checks here")
+@click.option("--access-log", is_flag=True, default=None, help="log every request")
+def serve(no_monitor: bool, **flags: Any) -> None:
+    """Serve the public API (and, on SQLite, the monitor)."""
+    from status_dashboard.bootstrap import ServerRuntime, open_stores
+    from status_dashboard.server import run
+    from status_dashboard.service.catalog import CatalogInvalid
+
+    settings = _settings(monitor=False if no_monitor else None, **flags)
+    configure_logging(settings.log_level)
+    _ensure_migrated(settings, migrate_if_needed=settings.demo)
+    runtime = ServerRuntime(settings, open_stores(settings))
+    try:
+        runtime.load_startup_catalog()
+    except CatalogInvalid as exc:
+        _fail(str(exc), code=1)
+    run(runtime.app(), host=settings.host, port=settings.port, access_log=settings.access_log)
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command()
+@_DATABASE
+def upgrade(database_url: str | None) -> None:
+    """Create or migrate the database to the current schema."""
+    from status_dashboard.store import migrate
+    from status_dashboard.store.errors import StoreError
+
+    settings = _settings(database_url=database_url)
+    try:
+        migrate.upgrade(settings.database)
+    except StoreError as exc:
+        _fail(f"database: {exc}", code=2)
+    click.echo("database is up to date")
+
+
+@main.group()
+def catalog() -> None:
+    """The catalog as code (docs/catalog.md)."""
+
+
+@catalog.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def check(file: Path) -> None:
+    """Validate FILE; print every problem with its line and field; exit 1 if any."""
+    from status_dashboard.service.catalog import CatalogInvalid, read_catalog
+
+    try:
+        spec = read_catalog(file)
+    except CatalogInvalid as exc:
+        _fail(str(exc), code=1)
+    groups = sum(len(env.groups) for env in spec.environments)
+    items = sum(len(g.items) for env in spec.environments for g in env.groups)
+    click.echo(
+        f"{file}: ok ({len(spec.environments)} environments, {groups} groups, {items} items)"
+    )
+
+
+@catalog.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_DATABASE
+@click.option("--prune", is_flag=True, help="remove groups and items the file does not list")
+def load(file: Path, database_url: str | None, prune: bool) -> None:
+    """Apply FILE to the database, idempotently: keys map to stable ids."""
+    from status_dashboard.bootstrap import open_stores
+    from status_dashboard.domain.errors import CatalogConflict
+    from status_dashboard.service.catalog import CatalogInvalid, load_catalog
+    from status_dashboard.service.publisher import utc_now
+
+    settings = _settings(database_url=database_url)
+    _ensure_migrated(settings, migrate_if_needed=False)
+    try:
+        merge = load_catalog(open_stores(settings).dashboards, file, utc_now(), prune=prune)
+    except CatalogInvalid as exc:
+        _fail(str(exc), code=1)
+    except CatalogConflict as exc:
+        _fail(f"{file}: {exc}", code=1)
+    for line in merge.changes:
+        click.echo(line)
+    for line in merge.unlisted:
+        click.echo(f"{line}: not in the file, kept (use --prune to remove)")
+    click.echo(f"{file}: {len(merge.changes)} changes" if merge.changed else f"{file}: no changes")
+
+
+def _ensure_migrated(settings: Settings, *, migrate_if_needed: bool) -> None:
+    from status_dashboard.store import migrate
+    from status_dashboard.store.errors import StoreError
+
+    try:
+        if migrate.is_up_to_date(settings.database):
+            return
+        if migrate_if_needed:
+            migrate.upgrade(settings.database)
+            return
+    except StoreError as exc:
+        _fail(f"database: {exc}", code=2)
+    _fail("the database schema is not current: run `status-dashboard db upgrade` first", code=2)
+
+
+def _fail(message: str, *, code: int) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)

@@ -1,0 +1,52 @@
+"""`GET /health` (DESIGN.md §3, the Belgian REST guide's health resource): the service itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from status_dashboard.service.publisher import StoreHealth
+from status_dashboard.service.snapshot import DashboardSnapshot
+
+
+class HealthStatus(StrEnum):
+    UP = "UP"
+    DEGRADED = "DEGRADED"
+    DOWN = "DOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    status: HealthStatus
+    details: dict[str, Any]
+
+    @property
+    def http_status(self) -> int:
+        return 503 if self.status is HealthStatus.DOWN else 200
+
+    def document(self) -> dict[str, Any]:
+        return {"status": self.status.value, "details": self.details}
+
+
+def assess_health(
+    snapshot: DashboardSnapshot, store: StoreHealth, *, now: float, tolerance: float
+) -> HealthReport:
+    """UP when the store answered within `tolerance` seconds and dashboards are rendered;
+    DEGRADED when the store is unreachable but the last rendered dashboards are still served;
+    DOWN when there is nothing to serve."""
+    store_up = store.reachable(now, tolerance)
+    database: dict[str, Any] = {"status": "UP" if store_up else "DOWN"}
+    if not store_up and store.last_error:
+        database["error"] = store.last_error
+    details = {
+        "database": database,
+        "dashboards": {
+            "status": "UP" if snapshot.ready else "DOWN",
+            "revision": snapshot.revision,
+            "environments": list(snapshot.environment_keys()),
+        },
+    }
+    if not snapshot.ready:
+        return HealthReport(HealthStatus.DOWN, details)
+    return HealthReport(HealthStatus.UP if store_up else HealthStatus.DEGRADED, details)
