@@ -13,8 +13,10 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(UV) || ($(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION))
-	# --inexact keeps uv itself, which the lock does not list, in the venv
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --frozen --inexact --all-extras
+	# --inexact keeps uv itself, which the lock does not list, in the venv. Bytecode is compiled
+	# here because the server must start fast even where PYTHONDONTWRITEBYTECODE is set.
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --frozen --inexact --all-extras --compile-bytecode
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 run: install
