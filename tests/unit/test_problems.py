@@ -37,3 +37,15 @@ def test_statuses_the_guide_does_not_name_use_about_blank(status: int, kind: str
     document = Problem(status).document("x")
     assert document["type"] == kind
     assert "href" not in document
+
+
+def test_trace_ids_are_distinct_version_4_uuids() -> None:
+    import uuid
+
+    from status_dashboard.api.tracing import new_trace_id
+
+    ids = {new_trace_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for value in list(ids)[:50]:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 
 _TRACE_ID_SHAPE = re.compile(rb"[\x21-\x7e]{1,64}")
 """What a request's BelGov-Trace-Id may be to be echoed: short, visible ASCII (no header injection)."""
 
 
 def new_trace_id() -> str:
-    return str(uuid.UUID(bytes=os.urandom(16), version=4))
+    """A random (version 4) UUID, spelled out directly: `uuid.uuid4()` costs three times as much,
+    and this runs on every answer of the hot path."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    digits = raw.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def trace_headers(trace_id: str, related: bytes | None) -> list[tuple[bytes, bytes]]:
