@@ -74,7 +74,7 @@ class PublicDashboard:
 
         chosen = dashboard.representation(preferred_encoding(accept_encoding))
         if _not_modified(dashboard, chosen, if_none_match, if_modified_since):
-            headers = [*dashboard.not_modified_headers(chosen), *stamps]
+            headers = [*chosen.not_modified_headers, *stamps]
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return

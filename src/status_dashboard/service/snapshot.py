@@ -33,6 +33,8 @@ class Representation:
     body: bytes
     etag: bytes
     headers: tuple[tuple[bytes, bytes], ...]
+    not_modified_headers: tuple[tuple[bytes, bytes], ...]
+    """What a 304 repeats of the 200 (RFC 9110 §15.4.5): ETag, Last-Modified, Cache-Control, Vary."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +53,6 @@ class RenderedDashboard:
         if encoding == b"gzip":
             return self.gzip
         return self.identity
-
-    def not_modified_headers(self, chosen: Representation) -> tuple[tuple[bytes, bytes], ...]:
-        """The headers a 304 repeats (RFC 9110 §15.4.5): ETag, Last-Modified, Cache-Control, Vary."""
-        return tuple(
-            (name, value)
-            for name, value in chosen.headers
-            if name in (b"etag", b"last-modified", b"cache-control", b"vary")
-        )
 
 
 def render_dashboard(
@@ -86,7 +80,14 @@ def render_dashboard(
         )
         if coding is not None:
             headers = (*headers, (b"content-encoding", coding))
-        return Representation(body=payload, etag=etag, headers=headers)
+        repeated = tuple(
+            (name, value)
+            for name, value in headers
+            if name in (b"etag", b"last-modified", b"cache-control", b"vary")
+        )
+        return Representation(
+            body=payload, etag=etag, headers=headers, not_modified_headers=repeated
+        )
 
     # mtime=0 keeps the gzip bytes (and so their ETag) identical on every replica.
     gzipped = gzip.compress(body, compresslevel=9, mtime=0)
