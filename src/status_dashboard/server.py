@@ -8,7 +8,7 @@ import signal
 from typing import Any
 
 import uvloop
-from granian.constants import Interfaces
+from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server.embed import Server
 
@@ -29,6 +29,9 @@ async def _serve(app: Any, *, host: str, port: int, access_log: bool) -> None:
         address=host,
         port=port,
         interface=Interfaces.ASGI,
+        # Plain-text HTTP/2 (h2c) is not something partners use; serving HTTP/1.1 only spares
+        # every new connection the protocol sniffing.
+        http=HTTPModes.http1,
         log_enabled=access_log,
         log_access=access_log,
         http1_settings=HTTP1Settings(max_buffer_size=MAX_REQUEST_HEAD_BYTES),
