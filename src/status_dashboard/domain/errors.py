@@ -2,8 +2,11 @@
 
 DomainError
 ├── UnknownEnvironment   a path or command names an environment that does not exist
-└── CatalogConflict      a catalog cannot be applied to what the store holds (e.g. a pinned id
-                         already used by another item)
+├── CatalogConflict      a catalog cannot be applied to what the store holds (e.g. a pinned id
+│                        already used by another item)
+├── ConflictError        a write expected another version of its target, or the target's state
+│                        forbids it; nothing was written
+└── NotFoundError        a write or read names something that does not exist
 """
 
 
@@ -19,3 +22,12 @@ class UnknownEnvironment(DomainError):
 
 class CatalogConflict(DomainError):
     """The catalog is valid on its own but contradicts the stored data."""
+
+
+class ConflictError(DomainError):
+    """A write that expected another version of its target (If-Match), or that the target's
+    state forbids (e.g. updating a resolved incident); nothing was written."""
+
+
+class NotFoundError(DomainError):
+    """A write or read names an item, incident, window, user or token that does not exist."""

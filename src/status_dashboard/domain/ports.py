@@ -11,8 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from status_dashboard.domain.accounts import ApiToken, Role, User
+from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec
+from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange
 from status_dashboard.domain.model import Environment
+from status_dashboard.domain.operations import (
+    Impact,
+    Incident,
+    IncidentUpdate,
+    MaintenanceWindow,
+    Override,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,9 @@ class DashboardStore(Protocol):
         ...
 
     def environments(self) -> Sequence[Environment]:
-        """Every environment with its groups and items, in display order."""
+        """Every environment with its groups and items, in display order, as the public sees
+        them: an item's status, description and last_updated are its effective state
+        (`item_states`) where one was decided, else its manual status."""
         ...
 
     def apply_catalog(
@@ -73,4 +85,123 @@ class ClientRegister(Protocol):
 
     def clients(self, environment_key: str) -> Sequence[ClientRecord]:
         """The register of one environment, most recently seen first."""
+        ...
+
+
+class AccountStore(Protocol):
+    """Users and API tokens. Each write is one transaction with its audit entry."""
+
+    def create_user(self, name: str, role: Role, password_hash: str, audit: AuditEntry) -> User:
+        """Raises ConflictError when the name is taken."""
+        ...
+
+    def user_by_name(self, name: str) -> User | None: ...
+
+    def users(self) -> Sequence[User]: ...
+
+    def create_token(
+        self,
+        name: str,
+        role: Role,
+        token_hash: str,
+        environments: frozenset[str] | None,
+        expires_at: datetime | None,
+        audit: AuditEntry,
+    ) -> ApiToken:
+        """Raises ConflictError when the name is taken by a token not revoked."""
+        ...
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    def touch_token(self, token_id: int, at: datetime) -> None:
+        """Record a use; cheap, and not audited (it is not a write by a person)."""
+        ...
+
+    def revoke_token(self, token_id: int, at: datetime, audit: AuditEntry) -> ApiToken:
+        """Raises NotFoundError for an unknown id."""
+        ...
+
+    def tokens(self) -> Sequence[ApiToken]: ...
+
+
+class OperationsStore(Protocol):
+    """Overrides, incidents and maintenance windows, and the effective states they lead to.
+
+    Every write is one transaction together with its audit entry; `audit.before`/`after` are
+    filled by the caller. Writes that change what the public sees are followed by
+    `apply_states` (through `service.reconciler`), which bumps the dashboard revision.
+    """
+
+    def override(self, item_id: str) -> Override | None: ...
+
+    def set_override(self, override: Override, audit: AuditEntry) -> None:
+        """Create or replace the item's override. NotFoundError for an unknown item."""
+        ...
+
+    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
+        """False when there was none (and nothing is written)."""
+        ...
+
+    def open_incident(
+        self,
+        environment_key: str,
+        title: str,
+        impact: Impact,
+        item_ids: frozenset[str],
+        first_update: IncidentUpdate,
+        created_by: str,
+        audit: AuditEntry,
+    ) -> Incident:
+        """NotFoundError when an item is unknown or not in `environment_key`."""
+        ...
+
+    def add_incident_update(
+        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+    ) -> Incident:
+        """Append to the timeline and move the incident to `update.state` (resolved_at is set
+        when it becomes resolved). ConflictError on an incident already resolved."""
+        ...
+
+    def incident(self, incident_id: int) -> Incident | None: ...
+
+    def incidents(
+        self, environment_key: str, *, open_only: bool, cursor: int | None, limit: int
+    ) -> Page[Incident]: ...
+
+    def schedule_maintenance(
+        self, window: MaintenanceWindow, audit: AuditEntry
+    ) -> MaintenanceWindow:
+        """`window.id` is ignored and given by the store."""
+        ...
+
+    def update_maintenance(self, window: MaintenanceWindow, audit: AuditEntry) -> MaintenanceWindow:
+        """Replace title, times, items, impact, description. NotFoundError / ConflictError
+        (a cancelled window)."""
+        ...
+
+    def cancel_maintenance(
+        self, window_id: int, at: datetime, audit: AuditEntry
+    ) -> MaintenanceWindow: ...
+
+    def maintenance_windows(
+        self, environment_key: str, *, include_past: bool, cursor: int | None, limit: int
+    ) -> Page[MaintenanceWindow]: ...
+
+    def reconcile_inputs(self, now: datetime) -> ReconcileInputs:
+        """Everything `domain.history.reconcile` needs, read in one consistent snapshot."""
+        ...
+
+    def apply_states(self, changes: Sequence[StateChange]) -> None:
+        """Store the new states and their history events, and bump the revision; one
+        transaction, which does nothing for no changes."""
+        ...
+
+    def history(self, item_id: str, *, cursor: int | None, limit: int) -> Page[HistoryEvent]:
+        """The item's history, newest first: catalog changes and effective changes alike."""
+        ...
+
+
+class AuditLog(Protocol):
+    def entries(self, query: AuditQuery, *, cursor: int | None, limit: int) -> Page[AuditEntry]:
+        """Newest first. There is no way to change or delete an entry: not here, not anywhere."""
         ...
