@@ -2,11 +2,15 @@
 
     engine         create_engine_for(url): the one way to get an engine
     migrate        upgrade / current_revision / is_up_to_date (Alembic, inside the package)
-    sql            SqlDashboardStore, SqlClientRegister
-    memory         MemoryDashboardStore, MemoryClientRegister: the same behaviour, in the process
+    sql            SqlDashboardStore, SqlClientRegister, and re-exported SqlAccountStore
+                   (accounts), SqlOperationsStore (operations), SqlAuditLog (audit)
+    memory         MemoryDatabase and its views MemoryDashboardStore, MemoryAccountStore,
+                   MemoryOperationsStore, MemoryAuditLog; MemoryClientRegister: the same
+                   behaviour, in the process (memory_db, memory_operations)
     errors         the package's exception tree (StoreError and its kinds)
 
 The rest is how the SQL adapters work: `tables` (the schema), `transactions` (consistent reads,
 serialised writes, the revision), `tree` (reading the dashboards), `plan` and `catalog_write`
-(writing what a catalog load changes), `uniqueness` and `sightings` (rules both stores share).
+(writing what a catalog load changes), `uniqueness`, `sightings` and `records` (rules both
+stores share: uniqueness, client counts, JSON fields, pages and refusals).
 """

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from status_dashboard.domain.catalog import StatusChange
 from status_dashboard.store.plan import CatalogWrite, GroupRow, ItemRow, RowChanges
+from status_dashboard.store.records import CATALOG_ACTOR
 from status_dashboard.store.tables import (
     environments,
     groups,
@@ -24,8 +25,6 @@ from status_dashboard.store.tables import (
     item_translations,
     items,
 )
-
-CATALOG_ACTOR = "catalog"
 
 
 def write_catalog(connection: Connection, write: CatalogWrite, now: datetime) -> None:

@@ -1,74 +1,100 @@
 """In-memory adapters of the domain ports, behaving exactly as the SQL ones (one contract suite).
 
-For unit tests, demos and the simulator: nothing survives the process. A lock makes every
-operation atomic, as a transaction does for the SQL stores.
+For unit tests, demos and the simulator: nothing survives the process. The stores of one
+simulated database are views of one `MemoryDatabase` (see `memory_db`), whose lock makes every
+operation atomic, as a transaction does for the SQL stores:
+
+    database = MemoryDatabase()
+    dashboard = MemoryDashboardStore(database=database)
+    operations = MemoryOperationsStore(database)
+
+`MemoryDashboardStore()` alone makes a database of its own (`.database`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
-from types import MappingProxyType
 
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
-from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment, Group
+from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.timestamps import as_utc
-from status_dashboard.store.plan import ItemRow, RowChanges, plan_write
+from status_dashboard.store.memory_db import MemoryDatabase, frozen
+from status_dashboard.store.memory_operations import (
+    MemoryAccountStore,
+    MemoryAuditLog,
+    MemoryOperationsStore,
+)
+from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import add, combine
 from status_dashboard.store.uniqueness import ensure_unique
 
+__all__ = [
+    "MemoryAccountStore",
+    "MemoryAuditLog",
+    "MemoryClientRegister",
+    "MemoryDashboardStore",
+    "MemoryDatabase",
+    "MemoryOperationsStore",
+]
+
 
 class MemoryDashboardStore:
-    """`DashboardStore` held in the process; starts at revision 0 with `environments`."""
+    """`DashboardStore` held in the process; a new database starts at revision 0 with
+    `environments`, or the store is a view of `database`."""
 
-    def __init__(self, environments: Sequence[Environment] = DEFAULT_ENVIRONMENTS) -> None:
-        ensure_unique(environments)
-        self._lock = threading.Lock()
-        self._environments = _frozen(environments)
-        self._revision = 0
-        self._history: list[StatusChange] = []
+    def __init__(
+        self,
+        environments: Sequence[Environment] = DEFAULT_ENVIRONMENTS,
+        *,
+        database: MemoryDatabase | None = None,
+    ) -> None:
+        if database is not None and environments is not DEFAULT_ENVIRONMENTS:
+            raise ValueError("give the environments of a new database, or a database, not both")
+        self.database = database if database is not None else MemoryDatabase(environments)
 
     def revision(self) -> int:
-        with self._lock:
-            return self._revision
+        with self.database.lock:
+            return self.database.revision
 
     def environments(self) -> Sequence[Environment]:
-        with self._lock:
-            return self._environments
+        with self.database.lock:
+            return self.database.shown()
 
     def apply_catalog(
         self, spec: CatalogSpec, now: datetime, *, prune: bool = False
     ) -> CatalogMerge:
         now = as_utc(now)
-        with self._lock:
-            merge = merge_catalog(self._environments, spec, now, prune=prune)
+        db = self.database
+        with db.lock:
+            merge = merge_catalog(db.environments, spec, now, prune=prune)
             if not merge.changed:
                 return merge
             ensure_unique(merge.environments)
-            self._carry_history(plan_write(self._environments, merge.environments).items)
-            self._history.extend(merge.status_changes)
-            self._environments = _frozen(merge.environments)
-            self._revision += 1
+            db.follow_items(plan_write(db.environments, merge.environments).items)
+            db.add_catalog_history(merge.status_changes)
+            db.environments = frozen(merge.environments)
+            db.revision += 1
         return merge
-
-    def _carry_history(self, items: RowChanges[ItemRow]) -> None:
-        """Follow the SQL schema's cascades: history follows a renamed id, and leaves with its item."""
-        renamed = items.renamed_ids
-        gone = set(items.deletes)
-        self._history = [
-            replace(event, item_id=renamed.get(event.item_id, event.item_id))
-            for event in self._history
-            if event.item_id not in gone
-        ]
 
     def status_history(self, item_id: str) -> tuple[StatusChange, ...]:
         """Every recorded change of the item's status, oldest first."""
-        with self._lock:
-            events = [event for event in self._history if event.item_id == item_id]
-        return tuple(sorted(events, key=lambda event: event.at))
+        with self.database.lock:
+            events = [event for event in self.database.history if event.item_id == item_id]
+        return tuple(
+            StatusChange(
+                item_id=e.item_id,
+                environment_key=e.environment_key,
+                at=e.at,
+                from_code=e.from_code,
+                to_code=e.to_code,
+                description=e.description,
+                reason=e.reason,
+            )
+            for e in sorted(events, key=lambda event: event.at)
+        )
 
     def ping(self) -> None:
         """Always reachable."""
@@ -94,23 +120,3 @@ class MemoryClientRegister:
         records.sort(key=lambda r: r.user_agent)
         records.sort(key=lambda r: r.last_seen, reverse=True)
         return tuple(records)
-
-
-def _frozen(envs: Sequence[Environment]) -> tuple[Environment, ...]:
-    """The tree in display order, moments in UTC, translations copied so a caller cannot change them."""
-    ordered = sorted((env.sorted() for env in envs), key=lambda env: (env.order, env.key))
-    return tuple(
-        replace(env, groups=tuple(_frozen_group(g) for g in env.groups)) for env in ordered
-    )
-
-
-def _frozen_group(group: Group) -> Group:
-    items = tuple(
-        replace(
-            item,
-            last_updated=as_utc(item.last_updated),
-            translations=MappingProxyType(dict(sorted(item.translations.items()))),
-        )
-        for item in group.items
-    )
-    return replace(group, items=items)

@@ -1,4 +1,8 @@
-"""The SQL adapters of the domain ports: one code path for SQLite and PostgreSQL."""
+"""The SQL adapters of the domain ports: one code path for SQLite and PostgreSQL.
+
+The dashboard store and the client register live here; accounts, operations and the audit log
+have their own modules and are re-exported, so every SQL adapter is imported from here.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +21,25 @@ from status_dashboard.domain.model import Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.store.accounts import SqlAccountStore
+from status_dashboard.store.audit import SqlAuditLog
 from status_dashboard.store.catalog_write import record_status_changes, write_catalog
 from status_dashboard.store.errors import StoreError, reason_of, translated
+from status_dashboard.store.operations import SqlOperationsStore
 from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import combine
 from status_dashboard.store.tables import client_register, item_status_events
 from status_dashboard.store.transactions import bump_revision, read_revision, reading, writing
 from status_dashboard.store.tree import load_tree
 from status_dashboard.store.uniqueness import ensure_unique
+
+__all__ = [
+    "SqlAccountStore",
+    "SqlAuditLog",
+    "SqlClientRegister",
+    "SqlDashboardStore",
+    "SqlOperationsStore",
+]
 
 
 class SqlDashboardStore:
@@ -39,7 +54,7 @@ class SqlDashboardStore:
 
     def environments(self) -> Sequence[Environment]:
         with reading(self._engine) as connection:
-            return load_tree(connection)
+            return load_tree(connection, effective=True)
 
     def apply_catalog(
         self, spec: CatalogSpec, now: datetime, *, prune: bool = False

@@ -3,12 +3,15 @@
 Every constraint is named by `NAMING`, so a migration written today creates the same names on
 SQLite and PostgreSQL, and a later migration can drop or alter them by name.
 
+Enumerations (roles, impacts, states, sources) are strings checked against the domain enums.
+
 Moments are `UtcDateTime`: stored in UTC and always read back as aware UTC datetimes, whether the
 driver keeps the offset (psycopg) or drops it (sqlite3).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -29,9 +33,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
+from status_dashboard.domain.accounts import Role
+from status_dashboard.domain.effective import Source
+from status_dashboard.domain.operations import Impact, IncidentState
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.sightings import USER_AGENT_LENGTH
 
@@ -166,4 +174,171 @@ client_register = Table(
     Column("first_seen", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("environment_key", "user_agent"),
+)
+
+
+def _one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+_ROLES = tuple(role.value for role in Role)
+_IMPACTS = tuple(impact.value for impact in Impact)
+_INCIDENT_STATES = tuple(state.value for state in IncidentState)
+_SOURCES = tuple(source.value for source in Source)
+_LABEL = 32
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("name", String(_NAME), nullable=False),
+    Column("role", String(_LABEL), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    UniqueConstraint("name"),
+    _one_of("role", _ROLES),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("name", String(_NAME), nullable=False),
+    Column("role", String(_LABEL), nullable=False),
+    Column("token_hash", String(_NAME), nullable=False),
+    # A JSON array of environment keys; NULL: every environment.
+    Column("environments", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(_NAME), nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
+    UniqueConstraint("token_hash"),
+    _one_of("role", _ROLES),
+    # A revoked token's name may be given again; two live tokens never share one.
+    Index(
+        "uq_api_tokens_live_name",
+        "name",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
+)
+
+item_overrides = Table(
+    "item_overrides",
+    metadata,
+    Column("item_id", String(32), _cascade("items.id"), primary_key=True),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("set_by", String(_NAME), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
+    _status_check("status_code"),
+)
+
+item_states = Table(
+    "item_states",
+    metadata,
+    Column("item_id", String(32), _cascade("items.id"), primary_key=True),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("last_updated", UtcDateTime, nullable=False),
+    Column("source", String(_LABEL), nullable=False),
+    Column("reason", Text, nullable=False),
+    _status_check("status_code"),
+    _one_of("source", _SOURCES),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("environment_key", String(_KEY), _cascade("environments.key"), nullable=False),
+    Column("title", String(_NAME), nullable=False),
+    Column("impact", String(_LABEL), nullable=False),
+    Column("state", String(_LABEL), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(_NAME), nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    _one_of("impact", _IMPACTS),
+    _one_of("state", _INCIDENT_STATES),
+    # Listed per environment, newest first.
+    Index("ix_incidents_environment_key_id", "environment_key", "id"),
+)
+
+incident_items = Table(
+    "incident_items",
+    metadata,
+    Column("incident_id", _Serial, nullable=False),
+    Column("item_id", String(32), nullable=False),
+    ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["item_id"], ["items.id"], ondelete="CASCADE", onupdate="CASCADE"),
+    PrimaryKeyConstraint("incident_id", "item_id"),
+    Index("ix_incident_items_item_id", "item_id"),
+)
+
+incident_updates = Table(
+    "incident_updates",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column(
+        "incident_id",
+        _Serial,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("state", String(_LABEL), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("author", String(_NAME), nullable=False),
+    _one_of("state", _INCIDENT_STATES),
+    Index("ix_incident_updates_incident_id", "incident_id"),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("environment_key", String(_KEY), _cascade("environments.key"), nullable=False),
+    Column("title", String(_NAME), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("impact", String(_LABEL), nullable=False),
+    Column("created_by", String(_NAME), nullable=False),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    _one_of("impact", _IMPACTS),
+    Index("ix_maintenance_windows_environment_key_id", "environment_key", "id"),
+)
+
+maintenance_items = Table(
+    "maintenance_items",
+    metadata,
+    Column("window_id", _Serial, nullable=False),
+    Column("item_id", String(32), nullable=False),
+    ForeignKeyConstraint(["window_id"], ["maintenance_windows.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["item_id"], ["items.id"], ondelete="CASCADE", onupdate="CASCADE"),
+    PrimaryKeyConstraint("window_id", "item_id"),
+    Index("ix_maintenance_items_item_id", "item_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # Append-only: a trigger (migration 0002) refuses UPDATE and DELETE. No foreign keys, so
+    # that nothing can cascade into it and an entry outlives what it names.
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(_NAME), nullable=False),
+    Column("action", String(_KEY), nullable=False),
+    Column("target", String(_NAME), nullable=False),
+    Column("environment_key", String(_KEY), nullable=True),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_actor", "actor"),
+    Index("ix_audit_log_target", "target"),
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy
 
+from status_dashboard.domain.ports import AccountStore, AuditLog, OperationsStore
 from status_dashboard.store.memory import MemoryClientRegister, MemoryDashboardStore
 from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
 
@@ -20,6 +21,16 @@ EngineFor = Callable[[str], sqlalchemy.Engine]
 
 @dataclass(frozen=True)
 class Backend:
+    """The stores of one database; `engine` is None for the memory backend.
+
+    The new ports are typed as the protocols, so that type checking the fixture checks that
+    both kinds of adapter implement them.
+    """
+
     name: str
     store: MemoryDashboardStore | SqlDashboardStore
     register: MemoryClientRegister | SqlClientRegister
+    accounts: AccountStore
+    operations: OperationsStore
+    audit: AuditLog
+    engine: sqlalchemy.Engine | None = None

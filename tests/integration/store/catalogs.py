@@ -1,9 +1,10 @@
-"""Small catalogs for the store tests, and builders that keep them short."""
+"""Small catalogs for the store tests, audit entries, and builders that keep them short."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import CatalogSpec, EnvironmentSpec, GroupSpec, ItemSpec
 from status_dashboard.domain.status import StatusCode
 
@@ -35,3 +36,13 @@ IAM = group(
 )
 BOX = group("ehbox", item("ehbox-consult", 1), order=2)
 BASE = catalog(IAM, BOX)
+
+
+def audit(action: str, target: str, at: datetime = NOW, **fields: object) -> AuditEntry:
+    """An audit entry by `user:alice`, unless told otherwise."""
+    fields.setdefault("actor", "user:alice")
+    return AuditEntry(at=at, action=action, target=target, **fields)  # type: ignore[arg-type]
+
+
+class Unserializable:
+    """A value JSON cannot hold: an audit entry carrying it makes its write fail."""

@@ -1,6 +1,7 @@
 """Backends for the store contract suites: every test taking `backend` runs once per backend.
 
-backend            a `Backend` of the parametrised kind: memory, sqlite, postgres
+backend            a `Backend` of the parametrised kind: memory, sqlite, postgres; its stores
+                   share one database, and its operations store's clock stands at `NOW`
 database_url       a migrated database URL, once per SQL engine: sqlite, postgres
 empty_database_url the same, never migrated
 engine_for         engine_for(url): an engine, disposed after the test
@@ -14,18 +15,48 @@ import pytest
 import sqlalchemy
 
 from integration.store.backends import BACKENDS, SQL_ENGINES, Backend, EngineFor
+from integration.store.catalogs import NOW
 from status_dashboard.store.engine import create_engine_for
-from status_dashboard.store.memory import MemoryClientRegister, MemoryDashboardStore
-from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
+from status_dashboard.store.memory import (
+    MemoryAccountStore,
+    MemoryAuditLog,
+    MemoryClientRegister,
+    MemoryDashboardStore,
+    MemoryDatabase,
+    MemoryOperationsStore,
+)
+from status_dashboard.store.sql import (
+    SqlAccountStore,
+    SqlAuditLog,
+    SqlClientRegister,
+    SqlDashboardStore,
+    SqlOperationsStore,
+)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "memory":
-        yield Backend("memory", MemoryDashboardStore(), MemoryClientRegister())
+        database = MemoryDatabase()
+        yield Backend(
+            "memory",
+            MemoryDashboardStore(database=database),
+            MemoryClientRegister(),
+            MemoryAccountStore(database),
+            MemoryOperationsStore(database, clock=lambda: NOW),
+            MemoryAuditLog(database),
+        )
         return
     engine = create_engine_for(request.getfixturevalue(f"{request.param}_url"))
-    yield Backend(request.param, SqlDashboardStore(engine), SqlClientRegister(engine))
+    yield Backend(
+        request.param,
+        SqlDashboardStore(engine),
+        SqlClientRegister(engine),
+        SqlAccountStore(engine),
+        SqlOperationsStore(engine, clock=lambda: NOW),
+        SqlAuditLog(engine),
+        engine,
+    )
     engine.dispose()
 
 

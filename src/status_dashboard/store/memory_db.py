@@ -1,0 +1,194 @@
+"""The state every in-memory store shares: one `MemoryDatabase` per simulated database.
+
+The dashboard store, the account store, the operations store and the audit log of one database
+are views of one `MemoryDatabase`, as the SQL adapters are views of one schema: they share the
+items, the revision and the audit log, and one lock, which makes every operation atomic as a
+transaction does. The rules the SQL schema enforces by itself (cascades, serial ids, JSON
+round trips) are followed here by hand.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+from status_dashboard.domain.accounts import ApiToken, User
+from status_dashboard.domain.audit import AuditEntry
+from status_dashboard.domain.catalog import StatusChange
+from status_dashboard.domain.history import HistoryEvent, ItemState
+from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment, Group, Item
+from status_dashboard.domain.operations import Incident, MaintenanceWindow, Override
+from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.store.plan import ItemRow, RowChanges
+from status_dashboard.store.records import (
+    CATALOG_ACTOR,
+    check_items,
+    decode_json,
+    encode_json,
+    unknown_environment,
+)
+from status_dashboard.store.uniqueness import ensure_unique
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """An audit entry as stored: `before`/`after` as JSON text, decoded afresh on each read."""
+
+    entry: AuditEntry
+    before: str | None
+    after: str | None
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditRow:
+        """Raises TypeError, before anything is written, for what JSON cannot hold."""
+        before, after = encode_json(entry.before), encode_json(entry.after)
+        return cls(replace(entry, at=as_utc(entry.at), before=None, after=None), before, after)
+
+    def read(self) -> AuditEntry:
+        return replace(self.entry, before=decode_json(self.before), after=decode_json(self.after))
+
+
+class MemoryDatabase:
+    """Everything one in-memory database holds; starts at revision 0 with `environments`.
+
+    Only the store views touch the attributes, and only while holding `lock`.
+    """
+
+    def __init__(self, environments: Sequence[Environment] = DEFAULT_ENVIRONMENTS) -> None:
+        ensure_unique(environments)
+        self.lock = threading.Lock()
+        self.environments = frozen(environments)  # with the manual status of every item
+        self.revision = 0
+        self.history: list[HistoryEvent] = []
+        self.states: dict[str, ItemState] = {}
+        self.overrides: dict[str, Override] = {}
+        self.incidents: dict[int, Incident] = {}
+        self.windows: dict[int, MaintenanceWindow] = {}
+        self.users: dict[int, User] = {}
+        self.tokens: dict[int, ApiToken] = {}
+        self.audit: list[AuditRow] = []
+        self._ids = {
+            name: itertools.count(1)
+            for name in ("event", "incident", "update", "window", "user", "token", "audit")
+        }
+
+    def next_id(self, table: str) -> int:
+        return next(self._ids[table])
+
+    def append_audit(self, row: AuditRow) -> None:
+        self.audit.append(
+            AuditRow(replace(row.entry, id=self.next_id("audit")), row.before, row.after)
+        )
+
+    def add_history(self, events: Sequence[HistoryEvent]) -> None:
+        for event in events:
+            self.history.append(replace(event, at=as_utc(event.at), id=self.next_id("event")))
+
+    def add_catalog_history(self, changes: Sequence[StatusChange]) -> None:
+        self.add_history(
+            [
+                HistoryEvent(
+                    item_id=c.item_id,
+                    environment_key=c.environment_key,
+                    at=c.at,
+                    from_code=c.from_code,
+                    to_code=c.to_code,
+                    description=c.description,
+                    reason=c.reason,
+                    actor=CATALOG_ACTOR,
+                )
+                for c in changes
+            ]
+        )
+
+    def items(self) -> Iterator[tuple[str, Item]]:
+        """Every item with its manual status, paired with its environment's key."""
+        for env in self.environments:
+            for group in env.groups:
+                for item in group.items:
+                    yield env.key, item
+
+    def item_environments(self) -> dict[str, str]:
+        return {item.id: env_key for env_key, item in self.items()}
+
+    def check_items(self, environment_key: str, item_ids: frozenset[str]) -> None:
+        if all(env.key != environment_key for env in self.environments):
+            raise unknown_environment(environment_key)
+        check_items(environment_key, item_ids, self.item_environments())
+
+    def follow_items(self, items: RowChanges[ItemRow]) -> None:
+        """Follow the SQL schema's cascades: what hangs off an item follows a renamed id, and
+        leaves with its item."""
+        renamed = items.renamed_ids
+        gone = set(items.deletes)
+
+        def moved(item_id: str) -> str:
+            return renamed.get(item_id, item_id)
+
+        self.history = [
+            replace(event, item_id=moved(event.item_id))
+            for event in self.history
+            if event.item_id not in gone
+        ]
+        self.states = {
+            moved(k): replace(v, item_id=moved(k)) for k, v in self.states.items() if k not in gone
+        }
+        self.overrides = {
+            moved(k): replace(v, item_id=moved(k))
+            for k, v in self.overrides.items()
+            if k not in gone
+        }
+        self.incidents = {
+            k: replace(v, item_ids=frozenset(moved(i) for i in v.item_ids if i not in gone))
+            for k, v in self.incidents.items()
+        }
+        self.windows = {
+            k: replace(v, item_ids=frozenset(moved(i) for i in v.item_ids if i not in gone))
+            for k, v in self.windows.items()
+        }
+
+    def shown(self) -> tuple[Environment, ...]:
+        """The tree as the public sees it: each item's effective state where one was decided."""
+        if not self.states:
+            return self.environments
+        return tuple(
+            replace(env, groups=tuple(self._shown_group(g) for g in env.groups))
+            for env in self.environments
+        )
+
+    def _shown_group(self, group: Group) -> Group:
+        items = []
+        for item in group.items:
+            state = self.states.get(item.id)
+            if state is not None:
+                item = replace(
+                    item,
+                    status_code=state.status_code,
+                    description=state.description,
+                    last_updated=state.last_updated,
+                )
+            items.append(item)
+        return replace(group, items=tuple(items))
+
+
+def frozen(envs: Sequence[Environment]) -> tuple[Environment, ...]:
+    """The tree in display order, moments in UTC, translations copied so a caller cannot change them."""
+    ordered = sorted((env.sorted() for env in envs), key=lambda env: (env.order, env.key))
+    return tuple(
+        replace(env, groups=tuple(_frozen_group(g) for g in env.groups)) for env in ordered
+    )
+
+
+def _frozen_group(group: Group) -> Group:
+    items = tuple(
+        replace(
+            item,
+            last_updated=as_utc(item.last_updated),
+            translations=MappingProxyType(dict(sorted(item.translations.items()))),
+        )
+        for item in group.items
+    )
+    return replace(group, items=items)
