@@ -5,22 +5,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from status_dashboard.api.admin.common import AdminServices
 from status_dashboard.api.app import AppParts, StatusDashboardApp
 from status_dashboard.config import Settings
-from status_dashboard.domain.ports import ClientRegister, DashboardStore
+from status_dashboard.domain.accounts import Role
+from status_dashboard.domain.ports import (
+    AccountStore,
+    AuditLog,
+    ClientRegister,
+    DashboardStore,
+    OperationsStore,
+)
+from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.catalog import load_catalog
 from status_dashboard.service.health import HealthReport, assess_health
+from status_dashboard.service.operator import Operations
 from status_dashboard.service.publisher import DashboardPublisher, RegisterFlusher, utc_now
+from status_dashboard.service.reconciler import Reconciler
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.tracing import ClientTracker
 from status_dashboard.store.engine import create_engine_for
-from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
+from status_dashboard.store.sql import (
+    SqlAccountStore,
+    SqlAuditLog,
+    SqlClientRegister,
+    SqlDashboardStore,
+    SqlOperationsStore,
+)
+from status_dashboard.web.admin import admin_ui
 
 log = logging.getLogger(__name__)
+
+DEMO_USER = "admin"
+DEMO_ACTOR = "system:demo"
 
 _SOURCE_DEMO = Path(__file__).resolve().parents[2] / "catalogs" / "demo.yaml"
 _PACKAGED_DEMO = Path(__file__).resolve().parent / "_data" / "demo.yaml"
@@ -31,15 +53,32 @@ def demo_catalog_path() -> Path:
     return _PACKAGED_DEMO if _PACKAGED_DEMO.exists() else _SOURCE_DEMO
 
 
+class MissingSecret(Exception):
+    """A secret the configuration must give (outside demo mode there are no defaults)."""
+
+
 @dataclass
 class Stores:
     dashboards: DashboardStore
     clients: ClientRegister
+    accounts: AccountStore
+    operations: OperationsStore
+    audit: AuditLog
 
 
 def open_stores(settings: Settings) -> Stores:
     engine = create_engine_for(settings.database)
-    return Stores(SqlDashboardStore(engine), SqlClientRegister(engine))
+    return Stores(
+        SqlDashboardStore(engine),
+        SqlClientRegister(engine),
+        SqlAccountStore(engine),
+        SqlOperationsStore(engine),
+        SqlAuditLog(engine),
+    )
+
+
+def accounts_for(stores: Stores) -> Accounts:
+    return Accounts(stores.accounts, utc_now)
 
 
 @dataclass
@@ -61,6 +100,18 @@ class ServerRuntime:
             max_age=self.settings.cache_max_age,
         )
         self.flusher = RegisterFlusher(self.tracker, self.stores.clients)
+        self.reconciler = Reconciler(self.stores.operations, utc_now)
+        self.accounts = accounts_for(self.stores)
+        self.operations = Operations(
+            self.stores.dashboards,
+            self.stores.operations,
+            self.stores.audit,
+            self.stores.clients,
+            self.reconciler,
+            utc_now,
+            # An operator's write is on the public dashboard when the request returns.
+            after_write=self.publisher.refresh,
+        )
 
     def load_startup_catalog(self) -> None:
         """`--catalog FILE` (idempotent), or with `--demo` the demo catalog into an empty store."""
@@ -71,10 +122,28 @@ class ServerRuntime:
             merge = load_catalog(self.stores.dashboards, path, utc_now())
             log.info("event=catalog_loaded file=%s changes=%s", path, len(merge.changes))
 
+    def demo_access(self) -> list[str]:
+        """Demo mode only: a local admin account and a fresh admin token, to be printed."""
+        lines = []
+        if self.stores.accounts.user_by_name(DEMO_USER) is None:
+            password = secrets.token_urlsafe(12)
+            self.accounts.create_user(DEMO_USER, Role.ADMIN, password, actor=DEMO_ACTOR)
+            lines.append(f"demo admin account: {DEMO_USER} / {password}")
+        else:
+            lines.append(f"demo admin account: {DEMO_USER} (password printed when it was created)")
+        for token in self.accounts.tokens():
+            if token.name == DEMO_USER and token.revoked_at is None:
+                self.accounts.revoke_token(token.id, DEMO_ACTOR)
+        created = self.accounts.create_token(DEMO_USER, Role.ADMIN, None, None, DEMO_ACTOR)
+        lines.append(f"demo admin token (Authorization: Bearer ...): {created.secret}")
+        return lines
+
     async def start(self) -> None:
+        await asyncio.to_thread(self.reconciler.run_once)
         await asyncio.to_thread(self.publisher.refresh)
         interval = self.settings.refresh_interval
         self._tasks = [
+            asyncio.create_task(self.reconciler.run(interval, self._stop)),
             asyncio.create_task(self.publisher.run(interval, self._stop)),
             asyncio.create_task(
                 self.flusher.run(self.settings.register_flush_interval, self._stop)
@@ -97,7 +166,25 @@ class ServerRuntime:
             self.snapshot, self.publisher.health, now=time.monotonic(), tolerance=tolerance
         )
 
+    def session_secret(self) -> str:
+        """The admin UI's signing key: configured, or in demo mode one made for this process."""
+        if self.settings.session_secret is not None:
+            return self.settings.session_secret.get_secret_value()
+        if self.settings.demo:
+            return secrets.token_urlsafe(32)
+        raise MissingSecret(
+            "set STATUS_DASHBOARD_SESSION_SECRET (at least 32 characters, the same on every "
+            "replica) to serve the admin UI; there is no default outside --demo"
+        )
+
     def app(self) -> StatusDashboardApp:
+        routes, middleware = admin_ui(
+            self.accounts,
+            self.operations,
+            session_secret=self.session_secret(),
+            secure_cookies=self.settings.secure_cookies,
+            environment_keys=self.snapshot.environment_keys,
+        )
         return StatusDashboardApp(
             AppParts(
                 snapshot=self.snapshot,
@@ -105,6 +192,9 @@ class ServerRuntime:
                 health=self.health,
                 startup=self.start,
                 shutdown=self.stop,
+                admin=AdminServices(self.accounts, self.operations),
+                extra_routes=routes,
+                middleware=middleware,
             )
         )
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
 
 from status_dashboard.config import DEFAULT_DATABASE_URL, Settings
+from status_dashboard.domain.accounts import Role
 from status_dashboard.logs import configure_logging
 
 _DATABASE = click.option(
@@ -61,7 +63,16 @@ def serve(no_monitor: bool, **flags: Any) -> None:
         runtime.load_startup_catalog()
     except CatalogInvalid as exc:
         _fail(str(exc), code=1)
-    run(runtime.app(), host=settings.host, port=settings.port, access_log=settings.access_log)
+    if settings.demo:
+        for line in runtime.demo_access():
+            click.echo(line)
+    from status_dashboard.bootstrap import MissingSecret
+
+    try:
+        app = runtime.app()
+    except (MissingSecret, ValueError) as exc:
+        _fail(f"configuration: {exc}", code=2)
+    run(app, host=settings.host, port=settings.port, access_log=settings.access_log)
 
 
 @main.group()
@@ -130,6 +141,88 @@ def load(file: Path, database_url: str | None, prune: bool) -> None:
     for line in merge.unlisted:
         click.echo(f"{line}: not in the file, kept (use --prune to remove)")
     click.echo(f"{file}: {len(merge.changes)} changes" if merge.changed else f"{file}: no changes")
+
+
+_ROLES = click.Choice([role.value for role in Role])
+
+
+@main.group()
+def user() -> None:
+    """People who sign in to the admin side."""
+
+
+@user.command("create")
+@click.argument("name")
+@click.option("--role", type=_ROLES, required=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@_DATABASE
+def user_create(name: str, role: str, password_stdin: bool, database_url: str | None) -> None:
+    """Create a user; the password is asked for (twice) unless --password-stdin."""
+    from status_dashboard.bootstrap import accounts_for, open_stores
+
+    settings = _settings(database_url=database_url)
+    _ensure_migrated(settings, migrate_if_needed=False)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    created = _refused_plainly(
+        lambda: accounts_for(open_stores(settings)).create_user(name, Role(role), password, "cli")
+    )
+    click.echo(f"user {created.name} created with role {created.role.value}", err=True)
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens for the admin API."""
+
+
+@token.command("create")
+@click.option("--name", required=True)
+@click.option("--role", type=_ROLES, required=True)
+@click.option(
+    "--environment", "environments", multiple=True, help="limit to this environment (repeatable)"
+)
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), help="expire after this many days")
+@_DATABASE
+def token_create(
+    name: str,
+    role: str,
+    environments: tuple[str, ...],
+    expires_in_days: int | None,
+    database_url: str | None,
+) -> None:
+    """Create a token and print it, alone, on standard output: it is shown this once."""
+    from datetime import timedelta
+
+    from status_dashboard.bootstrap import accounts_for, open_stores
+    from status_dashboard.service.publisher import utc_now
+
+    settings = _settings(database_url=database_url)
+    _ensure_migrated(settings, migrate_if_needed=False)
+    expires_at = utc_now() + timedelta(days=expires_in_days) if expires_in_days else None
+    scope = frozenset(environments) or None
+    created = _refused_plainly(
+        lambda: accounts_for(open_stores(settings)).create_token(
+            name, Role(role), scope, expires_at, "cli"
+        )
+    )
+    click.echo(created.secret)
+
+
+T = TypeVar("T")
+
+
+def _refused_plainly(action: Callable[[], T]) -> T:
+    """Run a use case; its refusals (bad input, a taken name) end the command with a message."""
+    from status_dashboard.domain.errors import DomainError
+    from status_dashboard.service import ServiceError
+
+    try:
+        return action()
+    except (ServiceError, DomainError) as exc:
+        _fail(str(exc), code=1)
+        raise  # unreachable: _fail exits
 
 
 def _ensure_migrated(settings: Settings, *, migrate_if_needed: bool) -> None:

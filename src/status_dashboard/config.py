@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     demo: bool = False
     monitor: bool = True
     access_log: bool = False
+    session_secret: SecretStr | None = None
+    """Signs admin UI sessions; set it (the same on every replica) outside demo mode."""
+    secure_cookies: bool = False
+    """Mark session cookies Secure: set it when the service is reached over HTTPS."""
     log_level: str = "info"
 
     @field_validator("timezone")

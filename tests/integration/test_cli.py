@@ -111,3 +111,87 @@ def test_an_unknown_database_scheme_is_refused_clearly(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "mysql" in result.stderr
+
+
+def _cli_input(text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "status_dashboard", *args],
+        capture_output=True, text=True, timeout=60, input=text, check=False,
+    )  # fmt: skip
+
+
+def test_token_create_prints_only_the_token(database: str) -> None:
+    result = _cli(
+        "token",
+        "create",
+        "--name",
+        "ci",
+        "--role",
+        "operator",
+        "--environment",
+        "acc",
+        "--database",
+        database,
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("sdt_")
+    assert len(line) > 40
+
+
+def test_user_create_reads_the_password_from_stdin_and_refuses_short_or_taken(
+    database: str,
+) -> None:
+    made = _cli_input(
+        "correct horse battery staple\n",
+        "user",
+        "create",
+        "ann",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--database",
+        database,
+    )
+    short = _cli_input(
+        "short\n",
+        "user",
+        "create",
+        "bo",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        "--database",
+        database,
+    )
+    taken = _cli_input(
+        "another long password\n",
+        "user",
+        "create",
+        "ann",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        "--database",
+        database,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "correct horse" not in made.stdout + made.stderr
+    assert short.returncode == 1
+    assert "password" in short.stderr
+    assert taken.returncode == 1
+    assert "ann" in taken.stderr
+
+
+def test_serving_without_a_session_secret_outside_demo_mode_is_refused(database: str) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "STATUS_DASHBOARD_SESSION_SECRET"}
+    result = subprocess.run(
+        serve_command(free_port(), database),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "STATUS_DASHBOARD_SESSION_SECRET" in result.stderr

@@ -5,18 +5,28 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from status_dashboard.api.admin.common import AdminServices
+from status_dashboard.api.admin.routes import ROUTES as ADMIN_ROUTES
 from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
-from status_dashboard.api.errors import TraceAndGuard, on_http_exception, on_problem, on_unexpected
+from status_dashboard.api.errors import (
+    REFUSALS,
+    TraceAndGuard,
+    on_http_exception,
+    on_problem,
+    on_refusal,
+    on_unexpected,
+)
 from status_dashboard.api.openapi import openapi_document
 from status_dashboard.api.problems import Problem, ProblemError
 from status_dashboard.api.public import PREFIX, PublicDashboard
@@ -37,6 +47,10 @@ class AppParts:
     health: Callable[[], HealthReport]
     startup: Callable[[], Awaitable[None]]
     shutdown: Callable[[], Awaitable[None]]
+    admin: AdminServices | None = None
+    extra_routes: Sequence[BaseRoute] = ()
+    """Routes of sibling parts (the admin web UI), mounted beside the API's own."""
+    middleware: Sequence[Middleware] = ()
 
 
 class StatusDashboardApp:
@@ -114,16 +128,24 @@ def _framework_routes(parts: AppParts) -> Starlette:
     async def home(request: Request) -> Response:
         return RedirectResponse("/api/v1", status_code=307)
 
-    return Starlette(
-        routes=[
-            Route("/", home, methods=["GET", "HEAD"]),
-            Route("/api/v1", index, methods=["GET", "HEAD"]),
-            Route("/api/v1/openapi.json", openapi_json, methods=["GET", "HEAD"]),
-            Route("/health", health, methods=["GET", "HEAD"]),
-        ],
+    routes: list[BaseRoute] = [
+        Route("/", home, methods=["GET", "HEAD"]),
+        Route("/api/v1", index, methods=["GET", "HEAD"]),
+        Route("/api/v1/openapi.json", openapi_json, methods=["GET", "HEAD"]),
+        Route("/health", health, methods=["GET", "HEAD"]),
+    ]
+    if parts.admin is not None:
+        routes.extend(ADMIN_ROUTES)
+    routes.extend(parts.extra_routes)
+    app = Starlette(
+        routes=routes,
+        middleware=list(parts.middleware),
         exception_handlers={
             HTTPException: on_http_exception,
             ProblemError: on_problem,
+            **dict.fromkeys(REFUSALS, on_refusal),
             Exception: on_unexpected,
         },
     )
+    app.state.admin = parts.admin
+    return app

@@ -10,8 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from status_dashboard.api.asgi import ASGIApp, Message, Receive, Scope, Send, send_problem
-from status_dashboard.api.problems import PROBLEM_JSON, Problem, ProblemError
+from status_dashboard.api.problems import PROBLEM_JSON, InputIssue, Problem, ProblemError
 from status_dashboard.api.tracing import new_trace_id, trace_headers
+from status_dashboard.domain.errors import ConflictError, DomainError, NotFoundError
+from status_dashboard.service import ServiceError
+from status_dashboard.service.accounts import Forbidden, InvalidInput, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,34 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
 async def on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     return problem_response(exc.problem, _trace_id(request))
+
+
+_CHALLENGE = ((b"www-authenticate", b'Bearer realm="status-dashboard"'),)
+
+
+def refusal_problem(exc: Exception) -> Problem | None:
+    """The problem that answers a use case's refusal; None for anything else (a bug)."""
+    if isinstance(exc, Unauthenticated):
+        return Problem(401, str(exc), headers=_CHALLENGE, kind=exc.kind)
+    if isinstance(exc, Forbidden):
+        return Problem(403, str(exc))
+    if isinstance(exc, InvalidInput):
+        return Problem(400, str(exc), (InputIssue("body", exc.field, exc.detail),))
+    if isinstance(exc, NotFoundError):
+        return Problem(404, str(exc))
+    if isinstance(exc, ConflictError):
+        return Problem(409, str(exc))
+    return None
+
+
+async def on_refusal(request: Request, exc: Exception) -> Response:
+    problem = refusal_problem(exc)
+    if problem is None:
+        return await on_unexpected(request, exc)
+    return problem_response(problem, _trace_id(request))
+
+
+REFUSALS = (ServiceError, DomainError)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:

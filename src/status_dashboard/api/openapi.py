@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from status_dashboard import __version__
+from status_dashboard.api.admin.openapi import admin_paths, admin_schemas
 from status_dashboard.domain.ids import GROUP_ID_PATTERN, ITEM_ID_PATTERN
 
 _STATUS_CODE = {
@@ -225,6 +226,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "getEnvironmentDashboard",
                 }
             },
+            **admin_paths(),
             "/health": {
                 "get": {
                     "operationId": "getHealth",
@@ -252,5 +254,14 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": {**SCHEMAS, **admin_schemas()},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (`status-dashboard token create`).",
+                }
+            },
+        },
     }

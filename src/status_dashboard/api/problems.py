@@ -59,9 +59,11 @@ class Problem:
     detail: str | None = None
     issues: tuple[InputIssue, ...] = ()
     headers: tuple[tuple[bytes, bytes], ...] = field(default=())
+    kind: str | None = None
+    """A Belgian REST guide type more precise than the status's own, e.g. expiredAccessToken."""
 
     def document(self, instance: str) -> dict[str, Any]:
-        kind = BELGIF_TYPES.get(self.status)
+        kind = self.kind or BELGIF_TYPES.get(self.status)
         document: dict[str, Any] = {}
         if kind is None:
             document["type"] = "about:blank"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,12 +55,19 @@ class DashboardPublisher:
         self._max_age = max_age
         self._clock = clock
         self.health = StoreHealth()
+        # The loop and operators' requests both refresh, from different threads: one at a time,
+        # or a slow refresh that read old data could swap it in after a newer one.
+        self._lock = threading.Lock()
 
     def refresh(self) -> bool:
         """Render again if the store's revision moved; True when the snapshot was replaced.
 
         Raises what the store raises: the caller decides whether that is fatal.
         """
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         revision = self._store.revision()
         if revision == self._snapshot.revision:
             self.health.last_success = time.monotonic()

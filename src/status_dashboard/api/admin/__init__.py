@@ -1,0 +1,1 @@
+"""The admin API under /api/admin/v1: bearer-token authenticated, problem+json errors."""

@@ -1,0 +1,207 @@
+"""The admin API's part of the OpenAPI document: paths, bearer security, request bodies.
+
+Request bodies come from the wire models themselves, so the document cannot drift from what the
+server validates; answers are described by their shape and the problems they may be.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from status_dashboard.api.admin.schemas import (
+    IncidentCreate,
+    IncidentUpdateRequest,
+    MaintenanceRequest,
+    OverrideRequest,
+    TokenCreate,
+)
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+
+
+def _refusals(*statuses: int) -> dict[str, Any]:
+    words = {
+        400: "Invalid input; `issues` names each field.",
+        401: "No, unknown, revoked or expired bearer token.",
+        403: "The token's role or environments do not allow this.",
+        404: "No such environment, item, incident, window or token.",
+        409: "The target changed meanwhile (If-Match), or its state forbids this.",
+        413: "The body is larger than 64 KiB.",
+        415: "The body is not application/json.",
+    }
+    return {str(s): {"description": words[s], "content": _PROBLEM} for s in (401, 403, *statuses)}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+        },
+    }
+
+
+def _operation(
+    summary: str, ok: int, *refusals: int, body: type[BaseModel] | None = None, **extra: Any
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": ["admin"],
+        "security": [{"bearer": []}],
+        "responses": {
+            str(ok): {"description": "Done.", "content": _JSON_OBJECT},
+            **_refusals(*refusals),
+        },
+        **extra,
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body)
+        operation["responses"].update(_refusals(400, 413, 415, *refusals))
+    return operation
+
+
+def _path(name: str, pattern: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+_ENV = _path("environment")
+_ITEM_ID = _path("item_id")
+_PAGING = [
+    {"name": "cursor", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+]
+_IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"}}
+
+MODELS: tuple[type[BaseModel], ...] = (
+    OverrideRequest,
+    IncidentCreate,
+    IncidentUpdateRequest,
+    MaintenanceRequest,
+    TokenCreate,
+)
+
+
+def admin_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def admin_paths() -> dict[str, Any]:
+    item = "/api/admin/v1/dashboards/{environment}/items/{item_id}"
+    env = "/api/admin/v1/dashboards/{environment}"
+    return {
+        "/api/admin/v1/me": {"get": _operation("Who this token is", 200)},
+        item: {
+            "parameters": [_ENV, _ITEM_ID],
+            "get": _operation("An item as operators see it, with its version as ETag", 200, 404),
+            "patch": _operation(
+                "Set the item's operator status (an override)",
+                200,
+                404,
+                409,
+                body=OverrideRequest,
+                parameters=[_IF_MATCH],
+            ),
+        },
+        item + "/override": {
+            "parameters": [_ENV, _ITEM_ID],
+            "delete": _operation("Clear the override", 200, 404, 409, parameters=[_IF_MATCH]),
+        },
+        item + "/history": {
+            "parameters": [_ENV, _ITEM_ID],
+            "get": _operation(
+                "Every change of the item's status, newest first", 200, 400, 404, parameters=_PAGING
+            ),
+        },
+        env + "/incidents": {
+            "parameters": [_ENV],
+            "get": _operation(
+                "Incidents, newest first",
+                200,
+                400,
+                404,
+                parameters=[
+                    *_PAGING,
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["open", "all"]},
+                    },
+                ],
+            ),
+            "post": _operation("Open an incident", 201, 404, body=IncidentCreate),
+        },
+        env + "/incidents/{incident_id}": {
+            "parameters": [_ENV, _path("incident_id")],
+            "get": _operation("One incident with its timeline", 200, 404),
+        },
+        env + "/incidents/{incident_id}/updates": {
+            "parameters": [_ENV, _path("incident_id")],
+            "post": _operation(
+                "Post an update (resolved closes it)", 201, 404, 409, body=IncidentUpdateRequest
+            ),
+        },
+        env + "/maintenance": {
+            "parameters": [_ENV],
+            "get": _operation(
+                "Maintenance windows",
+                200,
+                400,
+                404,
+                parameters=[
+                    *_PAGING,
+                    {"name": "include_past", "in": "query", "schema": {"type": "boolean"}},
+                ],
+            ),
+            "post": _operation("Schedule a window", 201, 404, body=MaintenanceRequest),
+        },
+        env + "/maintenance/{window_id}": {
+            "parameters": [_ENV, _path("window_id")],
+            "put": _operation("Edit a window", 200, 404, 409, body=MaintenanceRequest),
+            "delete": _operation("Cancel a window", 200, 404, 409),
+        },
+        env + "/clients": {
+            "parameters": [_ENV],
+            "get": _operation("The client register: every User-Agent seen", 200, 404),
+        },
+        "/api/admin/v1/audit": {
+            "get": _operation(
+                "The audit log, newest first",
+                200,
+                400,
+                parameters=[
+                    *_PAGING,
+                    *(
+                        {"name": n, "in": "query", "schema": {"type": "string"}}
+                        for n in ("actor", "action", "target", "environment")
+                    ),
+                    *(
+                        {
+                            "name": n,
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date-time"},
+                        }
+                        for n in ("since", "until")
+                    ),
+                ],
+            ),
+        },
+        "/api/admin/v1/tokens": {
+            "get": _operation("API tokens (never their secrets)", 200),
+            "post": _operation("Create a token; the answer holds it, once", 201, body=TokenCreate),
+        },
+        "/api/admin/v1/tokens/{token_id}": {
+            "parameters": [_path("token_id")],
+            "delete": _operation("Revoke a token", 200, 404),
+        },
+    }

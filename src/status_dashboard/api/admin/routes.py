@@ -1,0 +1,312 @@
+"""Admin routes: items' operator status, incidents, maintenance, history, audit, clients, tokens.
+
+Handlers are async for reading the body, and hand the use case to a thread: a database write
+or an argon2 hash must never hold up the event loop that serves the public dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from status_dashboard.api.admin.common import (
+    body,
+    json_response,
+    page_response,
+    paging,
+    principal,
+    services,
+)
+from status_dashboard.api.admin.schemas import (
+    IncidentCreate,
+    IncidentUpdateRequest,
+    MaintenanceRequest,
+    OverrideRequest,
+    TokenCreate,
+    audit_json,
+    client_json,
+    history_json,
+    incident_json,
+    item_json,
+    token_json,
+    window_json,
+)
+from status_dashboard.api.problems import InputIssue, Problem, ProblemError
+from status_dashboard.domain.accounts import Role
+from status_dashboard.domain.audit import AuditQuery
+from status_dashboard.domain.operations import IncidentState
+from status_dashboard.domain.status import StatusCode
+from status_dashboard.service.accounts import require
+
+T = TypeVar("T")
+PREFIX = "/api/admin/v1"
+_MOMENT = TypeAdapter(AwareDatetime)
+
+
+async def _call(function: Callable[..., T], *args: Any) -> T:
+    return await run_in_threadpool(function, *args)
+
+
+def _path_int(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 18:
+        raise ProblemError(Problem(404, f"No {name.replace('_', ' ')} '{raw[:20]}'"))
+    return int(raw)
+
+
+def _query_moment(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        moment: datetime = _MOMENT.validate_python(raw)
+    except ValidationError:
+        issue = InputIssue("query", name, "must be an ISO 8601 date-time with an offset", raw[:40])
+        raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
+    return moment
+
+
+# -- items ---------------------------------------------------------------------------------
+
+
+async def get_item(request: Request) -> Response:
+    who = await _call(principal, request)
+    env, item_id = request.path_params["environment"], request.path_params["item_id"]
+    view = await _call(services(request).operations.item, who, env, item_id)
+    return json_response(item_json(view), etag=view.version)
+
+
+async def patch_item(request: Request) -> Response:
+    who = await _call(principal, request)
+    change = await body(request, OverrideRequest)
+    env, item_id = request.path_params["environment"], request.path_params["item_id"]
+    view = await _call(
+        services(request).operations.set_override,
+        who, env, item_id, StatusCode(change.status_code), change.description, change.expires_at,
+        request.headers.get("if-match"),
+    )  # fmt: skip
+    return json_response(item_json(view), etag=view.version)
+
+
+async def delete_override(request: Request) -> Response:
+    who = await _call(principal, request)
+    env, item_id = request.path_params["environment"], request.path_params["item_id"]
+    view = await _call(
+        services(request).operations.clear_override,
+        who,
+        env,
+        item_id,
+        request.headers.get("if-match"),
+    )
+    return json_response(item_json(view), etag=view.version)
+
+
+async def item_history(request: Request) -> Response:
+    who = await _call(principal, request)
+    cursor, limit = paging(request)
+    env, item_id = request.path_params["environment"], request.path_params["item_id"]
+    page = await _call(services(request).operations.history, who, env, item_id, cursor, limit)
+    return page_response(page, history_json)
+
+
+# -- incidents -----------------------------------------------------------------------------
+
+
+async def list_incidents(request: Request) -> Response:
+    who = await _call(principal, request)
+    cursor, limit = paging(request)
+    open_only = request.query_params.get("state") == "open"
+    page = await _call(
+        services(request).operations.incidents,
+        who,
+        request.path_params["environment"],
+        open_only,
+        cursor,
+        limit,
+    )
+    return page_response(page, incident_json)
+
+
+async def open_incident(request: Request) -> Response:
+    who = await _call(principal, request)
+    new = await body(request, IncidentCreate)
+    incident = await _call(
+        services(request).operations.open_incident,
+        who, request.path_params["environment"], new.title, new.impact, frozenset(new.item_ids),
+        new.message, IncidentState(new.state),
+    )  # fmt: skip
+    return json_response(incident_json(incident), 201)
+
+
+async def get_incident(request: Request) -> Response:
+    who = await _call(principal, request)
+    incident = await _call(
+        services(request).operations.incident,
+        who,
+        request.path_params["environment"],
+        _path_int(request, "incident_id"),
+    )
+    return json_response(incident_json(incident))
+
+
+async def post_incident_update(request: Request) -> Response:
+    who = await _call(principal, request)
+    update = await body(request, IncidentUpdateRequest)
+    incident = await _call(
+        services(request).operations.update_incident,
+        who, request.path_params["environment"], _path_int(request, "incident_id"), update.state, update.message,
+    )  # fmt: skip
+    return json_response(incident_json(incident), 201)
+
+
+# -- maintenance ---------------------------------------------------------------------------
+
+
+async def list_maintenance(request: Request) -> Response:
+    who = await _call(principal, request)
+    cursor, limit = paging(request)
+    include_past = request.query_params.get("include_past") in ("1", "true", "yes")
+    page = await _call(
+        services(request).operations.maintenance,
+        who,
+        request.path_params["environment"],
+        include_past,
+        cursor,
+        limit,
+    )
+    return page_response(page, window_json)
+
+
+async def schedule_maintenance(request: Request) -> Response:
+    return await _save_window(request, None)
+
+
+async def edit_maintenance(request: Request) -> Response:
+    return await _save_window(request, _path_int(request, "window_id"))
+
+
+async def _save_window(request: Request, window_id: int | None) -> Response:
+    who = await _call(principal, request)
+    plan = await body(request, MaintenanceRequest)
+    window = await _call(
+        services(request).operations.schedule_maintenance,
+        who, request.path_params["environment"], plan.title, plan.starts_at, plan.ends_at,
+        frozenset(plan.item_ids), plan.impact, plan.description, window_id,
+    )  # fmt: skip
+    return json_response(window_json(window), 201 if window_id is None else 200)
+
+
+async def cancel_maintenance(request: Request) -> Response:
+    who = await _call(principal, request)
+    window = await _call(
+        services(request).operations.cancel_maintenance,
+        who, request.path_params["environment"], _path_int(request, "window_id"),
+    )  # fmt: skip
+    return json_response(window_json(window))
+
+
+# -- audit, clients, tokens ----------------------------------------------------------------
+
+
+async def audit_log(request: Request) -> Response:
+    who = await _call(principal, request)
+    cursor, limit = paging(request)
+    params = request.query_params
+    query = AuditQuery(
+        actor=params.get("actor"),
+        action=params.get("action"),
+        target=params.get("target"),
+        environment_key=params.get("environment"),
+        since=_query_moment(request, "since"),
+        until=_query_moment(request, "until"),
+    )
+    page = await _call(services(request).operations.audit_entries, who, query, cursor, limit)
+    return page_response(page, audit_json)
+
+
+async def clients(request: Request) -> Response:
+    who = await _call(principal, request)
+    records = await _call(
+        services(request).operations.clients, who, request.path_params["environment"]
+    )
+    return json_response({"items": [client_json(r) for r in records]})
+
+
+async def me(request: Request) -> Response:
+    who = await _call(principal, request)
+    environments = sorted(who.environments) if who.environments is not None else None
+    return json_response(
+        {"kind": who.kind, "name": who.name, "role": who.role.value, "environments": environments}
+    )
+
+
+async def list_tokens(request: Request) -> Response:
+    who = await _call(principal, request)
+    require(who, Role.ADMIN)
+    tokens = await _call(services(request).accounts.tokens)
+    return json_response({"items": [token_json(t) for t in tokens]})
+
+
+async def create_token(request: Request) -> Response:
+    who = await _call(principal, request)
+    require(who, Role.ADMIN)
+    new = await body(request, TokenCreate)
+    environments = frozenset(new.environments) if new.environments is not None else None
+    created = await _call(
+        services(request).accounts.create_token,
+        new.name,
+        new.role,
+        environments,
+        new.expires_at,
+        who.label,
+    )
+    return json_response({**token_json(created.token), "token": created.secret}, 201)
+
+
+async def revoke_token(request: Request) -> Response:
+    who = await _call(principal, request)
+    require(who, Role.ADMIN)
+    token = await _call(
+        services(request).accounts.revoke_token, _path_int(request, "token_id"), who.label
+    )
+    return json_response(token_json(token))
+
+
+def _resource(path: str, **handlers: Callable[[Request], Awaitable[Response]]) -> Route:
+    """One route per path with every method it supports, so a 405 lists them all in Allow."""
+
+    async def dispatch(request: Request) -> Response:
+        return await handlers[request.method.lower()](request)
+
+    methods = [method.upper() for method in handlers]
+    if "GET" in methods:
+        methods.append("HEAD")
+        handlers.setdefault("head", handlers["get"])
+    return Route(path, dispatch, methods=methods)
+
+
+_ITEM = PREFIX + "/dashboards/{environment}/items/{item_id}"
+_ENV = PREFIX + "/dashboards/{environment}"
+
+ROUTES = [
+    _resource(PREFIX + "/me", get=me),
+    _resource(_ITEM, get=get_item, patch=patch_item),
+    _resource(_ITEM + "/override", delete=delete_override),
+    _resource(_ITEM + "/history", get=item_history),
+    _resource(_ENV + "/incidents", get=list_incidents, post=open_incident),
+    _resource(_ENV + "/incidents/{incident_id}", get=get_incident),
+    _resource(_ENV + "/incidents/{incident_id}/updates", post=post_incident_update),
+    _resource(_ENV + "/maintenance", get=list_maintenance, post=schedule_maintenance),
+    _resource(_ENV + "/maintenance/{window_id}", put=edit_maintenance, delete=cancel_maintenance),
+    _resource(_ENV + "/clients", get=clients),
+    _resource(PREFIX + "/audit", get=audit_log),
+    _resource(PREFIX + "/tokens", get=list_tokens, post=create_token),
+    _resource(PREFIX + "/tokens/{token_id}", delete=revoke_token),
+]

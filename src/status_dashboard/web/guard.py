@@ -1,0 +1,124 @@
+"""The wrapper every UI page goes through: sign-in, CSRF on POST, and errors as HTML pages.
+
+The API's problem handlers answer JSON; a person in a browser gets a page instead, so the UI
+catches what its handlers raise before it reaches them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from status_dashboard.domain.accounts import Principal
+from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.service.accounts import Forbidden, InvalidInput
+from status_dashboard.web import csrf
+from status_dashboard.web.context import Ui
+from status_dashboard.web.session import signed_in
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_FORM_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 500
+
+Handler = Callable[[Request, Ui, Principal], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+_FALLBACK_500 = (
+    "<!doctype html><html lang=en><title>Error</title><main><h1>Something went wrong</h1>"
+    "<p>The error was logged with id {id}.</p></main></html>"
+)
+
+
+class FormTooLarge(Exception):
+    pass
+
+
+async def call(function: Callable[..., T], *args: Any) -> T:
+    """Run a use case in a thread: a database write or an argon2 hash must not hold up the
+    event loop that serves the public dashboard."""
+    return await run_in_threadpool(function, *args)
+
+
+async def read_form(request: Request) -> FormData:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise FormTooLarge
+    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+
+
+def page(ui: Ui, handler: Handler) -> Endpoint:
+    """A signed-in page: visitors are sent to the sign-in form, POSTs must pass the CSRF check."""
+
+    async def endpoint(request: Request) -> Response:
+        async def signed_in_only() -> Response:
+            who = signed_in(request)
+            if who is None:
+                target = quote(request.url.path, safe="/")
+                return RedirectResponse(f"/admin/login?next={target}", status_code=303)
+            if request.method == "POST":
+                csrf.check(request, await read_form(request))
+            return await handler(request, ui, who)
+
+        return await guarded(ui, request, signed_in_only)
+
+    return endpoint
+
+
+async def guarded(ui: Ui, request: Request, run: Callable[[], Awaitable[Response]]) -> Response:
+    """`run`, with each refusal and each bug turned into an HTML page."""
+    pages = ui.pages
+    try:
+        return await run()
+    except csrf.CsrfRefused as exc:
+        log.warning("event=csrf_refused path=%s reason=%s", request.url.path, exc)
+        return pages.error(
+            request, 403, "Request refused",
+            "This form was not sent by this session's own page, so nothing was changed. "
+            "Reload the page and try again.",
+        )  # fmt: skip
+    except Forbidden as exc:
+        return pages.error(request, 403, "Not allowed", str(exc))
+    except NotFoundError as exc:
+        return pages.error(request, 404, "Not found", str(exc))
+    except ConflictError as exc:
+        return pages.error(request, 409, "Changed by someone else", str(exc))
+    except InvalidInput as exc:
+        return pages.error(request, 400, "Invalid input", str(exc))
+    except HTTPException as exc:  # e.g. a malformed form body
+        return pages.error(request, exc.status_code, "Request refused", str(exc.detail))
+    except FormTooLarge:
+        return pages.error(request, 413, "Too large", "The form is larger than 64 KiB.")
+    except Exception as exc:
+        error_id = str(uuid.uuid4())
+        log.error(
+            "event=unhandled_error ui=admin id=%s path=%s", error_id, request.url.path, exc_info=exc
+        )
+        try:
+            return pages.error(
+                request, 500, "Something went wrong", f"The error was logged with id {error_id}."
+            )
+        except Exception:
+            return HTMLResponse(_FALLBACK_500.format(id=error_id), 500)
+
+
+PublicHandler = Callable[[Request, Ui], Awaitable[Response]]
+
+
+def public(ui: Ui, handler: PublicHandler) -> Endpoint:
+    """A page for visitors not signed in (the sign-in form), with the same error pages."""
+
+    async def endpoint(request: Request) -> Response:
+        return await guarded(ui, request, lambda: handler(request, ui))
+
+    return endpoint
