@@ -23,6 +23,7 @@ from status_dashboard.domain.ports import (
 )
 from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.catalog import load_catalog
+from status_dashboard.service.catalog_admin import CatalogAdmin
 from status_dashboard.service.health import HealthReport, assess_health
 from status_dashboard.service.operator import Operations
 from status_dashboard.service.publisher import DashboardPublisher, RegisterFlusher, utc_now
@@ -112,6 +113,13 @@ class ServerRuntime:
             # An operator's write is on the public dashboard when the request returns.
             after_write=self.publisher.refresh,
         )
+        self.catalog = CatalogAdmin(
+            self.stores.dashboards,
+            self.stores.operations,
+            self.reconciler,
+            utc_now,
+            after_write=self.publisher.refresh,
+        )
 
     def load_startup_catalog(self) -> None:
         """`--catalog FILE` (idempotent), or with `--demo` the demo catalog into an empty store."""
@@ -192,7 +200,7 @@ class ServerRuntime:
                 health=self.health,
                 startup=self.start,
                 shutdown=self.stop,
-                admin=AdminServices(self.accounts, self.operations),
+                admin=AdminServices(self.accounts, self.operations, self.catalog),
                 extra_routes=routes,
                 middleware=middleware,
             )

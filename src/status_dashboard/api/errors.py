@@ -12,7 +12,13 @@ from starlette.responses import Response
 from status_dashboard.api.asgi import ASGIApp, Message, Receive, Scope, Send, send_problem
 from status_dashboard.api.problems import PROBLEM_JSON, InputIssue, Problem, ProblemError
 from status_dashboard.api.tracing import new_trace_id, trace_headers
-from status_dashboard.domain.errors import ConflictError, DomainError, NotFoundError
+from status_dashboard.domain.errors import (
+    CatalogConflict,
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    UnknownEnvironment,
+)
 from status_dashboard.service import ServiceError
 from status_dashboard.service.accounts import Forbidden, InvalidInput, Unauthenticated
 
@@ -63,9 +69,9 @@ def refusal_problem(exc: Exception) -> Problem | None:
         return Problem(403, str(exc))
     if isinstance(exc, InvalidInput):
         return Problem(400, str(exc), (InputIssue("body", exc.field, exc.detail),))
-    if isinstance(exc, NotFoundError):
+    if isinstance(exc, NotFoundError | UnknownEnvironment):
         return Problem(404, str(exc))
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError | CatalogConflict):
         return Problem(409, str(exc))
     return None
 

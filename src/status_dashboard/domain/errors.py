@@ -5,7 +5,8 @@ DomainError
 ├── CatalogConflict      a catalog cannot be applied to what the store holds (e.g. a pinned id
 │                        already used by another item)
 ├── ConflictError        a write expected another version of its target, or the target's state
-│                        forbids it; nothing was written
+│   │                    forbids it; nothing was written
+│   └── StaleRevision    the store changed since the write's plan was read: read again and retry
 └── NotFoundError        a write or read names something that does not exist
 """
 
@@ -31,3 +32,7 @@ class ConflictError(DomainError):
 
 class NotFoundError(DomainError):
     """A write or read names an item, incident, window, user or token that does not exist."""
+
+
+class StaleRevision(ConflictError):
+    """The store's revision moved between reading and writing: the plan is stale."""

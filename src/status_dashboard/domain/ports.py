@@ -63,11 +63,22 @@ class DashboardStore(Protocol):
         ...
 
     def apply_catalog(
-        self, spec: CatalogSpec, now: datetime, *, prune: bool = False
+        self,
+        spec: CatalogSpec,
+        now: datetime,
+        *,
+        prune: bool = False,
+        audit: AuditEntry | None = None,
+        expected_revision: int | None = None,
     ) -> CatalogMerge:
-        """Merge `spec` (domain.catalog.merge_catalog) and store the result in one transaction.
+        """Merge `spec` (domain.catalog.merge_catalog) and store the result in one transaction,
+        together with `audit` when one is given.
 
-        Nothing is written, and the revision stays, when the merge changes nothing.
+        With `expected_revision`, raise StaleRevision (writing nothing) when the store's
+        revision is another one: the spec was planned from data that has changed since.
+
+        Nothing is written (no audit entry either), and the revision stays, when the merge
+        changes nothing.
         """
         ...
 

@@ -17,11 +17,13 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
+from status_dashboard.domain.errors import StaleRevision
 from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.timestamps import as_utc
-from status_dashboard.store.memory_db import MemoryDatabase, frozen
+from status_dashboard.store.memory_db import AuditRow, MemoryDatabase, frozen
 from status_dashboard.store.memory_operations import (
     MemoryAccountStore,
     MemoryAuditLog,
@@ -64,11 +66,21 @@ class MemoryDashboardStore:
             return self.database.shown()
 
     def apply_catalog(
-        self, spec: CatalogSpec, now: datetime, *, prune: bool = False
+        self,
+        spec: CatalogSpec,
+        now: datetime,
+        *,
+        prune: bool = False,
+        audit: AuditEntry | None = None,
+        expected_revision: int | None = None,
     ) -> CatalogMerge:
         now = as_utc(now)
+        # Encoded first: an entry JSON cannot hold fails the write before anything changes.
+        row = None if audit is None else AuditRow.of(audit)
         db = self.database
         with db.lock:
+            if expected_revision is not None and db.revision != expected_revision:
+                raise StaleRevision("the catalog changed while this write was planned")
             merge = merge_catalog(db.environments, spec, now, prune=prune)
             if not merge.changed:
                 return merge
@@ -77,6 +89,8 @@ class MemoryDashboardStore:
             db.add_catalog_history(merge.status_changes)
             db.environments = frozen(merge.environments)
             db.revision += 1
+            if row is not None:
+                db.append_audit(row)
         return merge
 
     def status_history(self, item_id: str) -> tuple[StatusChange, ...]:

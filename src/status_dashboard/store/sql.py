@@ -15,14 +15,15 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
-from status_dashboard.domain.errors import CatalogConflict
+from status_dashboard.domain.errors import CatalogConflict, StaleRevision
 from status_dashboard.domain.model import Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.accounts import SqlAccountStore
-from status_dashboard.store.audit import SqlAuditLog
+from status_dashboard.store.audit import SqlAuditLog, record_audit
 from status_dashboard.store.catalog_write import record_status_changes, write_catalog
 from status_dashboard.store.errors import StoreError, reason_of, translated
 from status_dashboard.store.operations import SqlOperationsStore
@@ -57,15 +58,26 @@ class SqlDashboardStore:
             return load_tree(connection, effective=True)
 
     def apply_catalog(
-        self, spec: CatalogSpec, now: datetime, *, prune: bool = False
+        self,
+        spec: CatalogSpec,
+        now: datetime,
+        *,
+        prune: bool = False,
+        audit: AuditEntry | None = None,
+        expected_revision: int | None = None,
     ) -> CatalogMerge:
         now = as_utc(now)
         with writing(self._engine) as connection:
+            # `writing` holds the revision lock, so this comparison stays true until commit.
+            if expected_revision is not None and read_revision(connection) != expected_revision:
+                raise StaleRevision("the catalog changed while this write was planned")
             current = load_tree(connection)
             merge = merge_catalog(current, spec, now, prune=prune)
             if merge.changed:
                 ensure_unique(merge.environments)
                 self._write(connection, current, merge, now)
+                if audit is not None:
+                    record_audit(connection, audit)
         return merge
 
     def _write(

@@ -371,3 +371,37 @@ def test_demo_mode_prints_a_local_admin_account_and_token(admin: Admin) -> None:
             ]
             == "admin"
         )
+
+
+def test_an_expired_token_is_refused_as_expired(admin: Admin) -> None:
+    import time
+
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    with admin.client("admin") as client:
+        created = client.post(
+            "/api/admin/v1/tokens",
+            json={"name": "short-lived", "role": "viewer", "expires_at": soon},
+        )
+    assert created.status_code == 201, created.text
+    time.sleep(1.2)
+    with admin.client(role=None) as client:
+        response = client.get(
+            "/api/admin/v1/me", headers={"Authorization": f"Bearer {created.json()['token']}"}
+        )
+    body = _problem(response, 401)
+    assert body["type"] == "urn:problem-type:belgif:expiredAccessToken"
+
+
+def test_the_audit_log_has_no_route_that_changes_it(admin: Admin) -> None:
+    with admin.client("admin") as client:
+        entry = client.get("/api/admin/v1/audit", params={"limit": 1}).json()["items"][0]
+        attempts = [
+            client.delete("/api/admin/v1/audit"),
+            client.put("/api/admin/v1/audit", json={}),
+            client.patch("/api/admin/v1/audit", json={}),
+            client.delete(f"/api/admin/v1/audit/{entry['id']}"),
+            client.patch(f"/api/admin/v1/audit/{entry['id']}", json={"actor": "nobody"}),
+        ]
+        after = client.get("/api/admin/v1/audit", params={"limit": 1}).json()["items"][0]
+    assert [r.status_code for r in attempts] == [405, 405, 405, 404, 404]
+    assert after == entry

@@ -141,3 +141,23 @@ def test_many_headers_within_limits_are_fine(fuzzed_server: RunningServer) -> No
     headers = {f"X-H{n}": "v" * 100 for n in range(50)}
     with httpx.Client(base_url=fuzzed_server.url) as client:
         assert client.get("/api/v1/dashboard", headers=headers).status_code == 200
+
+
+def _demo_admin_token(server: RunningServer) -> str:
+    marker = "demo admin token (Authorization: Bearer ...): "
+    return server.log().split(marker, 1)[1].split()[0]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_with_an_admin_token_the_server_keeps_its_promises_too(
+    fuzzed_server: RunningServer, case: schemathesis.Case
+) -> None:
+    token = _demo_admin_token(fuzzed_server)
+    case.call_and_validate(
+        base_url=fuzzed_server.url,
+        headers={"Authorization": f"Bearer {token}"},
+        excluded_checks=[positive_data_acceptance],
+    )

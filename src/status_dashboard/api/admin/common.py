@@ -15,6 +15,7 @@ from status_dashboard.api.problems import InputIssue, Problem, ProblemError
 from status_dashboard.domain.accounts import Principal
 from status_dashboard.domain.audit import Page
 from status_dashboard.service.accounts import Accounts
+from status_dashboard.service.catalog_admin import CatalogAdmin
 from status_dashboard.service.operator import Operations
 
 MAX_BODY_BYTES = 64 * 1024
@@ -28,6 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 class AdminServices:
     accounts: Accounts
     operations: Operations
+    catalog: CatalogAdmin | None = None  # None: the catalog routes answer 404
 
 
 def services(request: Request) -> AdminServices:
@@ -67,12 +69,13 @@ async def body(request: Request, model: type[M]) -> M:
     if content_type not in ("application/json", "application/merge-patch+json", ""):
         raise ProblemError(Problem(415, "the request body must be application/json"))
     try:
-        data = orjson.loads(bytes(raw) or b"null")
+        orjson.loads(bytes(raw) or b"null")
     except orjson.JSONDecodeError as exc:
         issue = InputIssue("body", "body", f"not valid JSON: {exc.msg} at position {exc.pos}")
         raise ProblemError(Problem(400, "the request body is not valid JSON", (issue,))) from None
     try:
-        return model.model_validate(data)
+        # JSON mode, strict: "2" is not a status code and a string is a string, as documented.
+        return model.model_validate_json(bytes(raw) or b"null")
     except ValidationError as exc:
         raise ProblemError(validation_problem(exc, "body")) from None
 

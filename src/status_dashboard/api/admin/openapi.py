@@ -11,8 +11,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from status_dashboard.api.admin.schemas import (
+    EnvironmentCreate,
+    EnvironmentUpdate,
+    GroupCreate,
+    GroupUpdate,
     IncidentCreate,
     IncidentUpdateRequest,
+    ItemCreate,
+    ItemDefinitionUpdate,
     MaintenanceRequest,
     OverrideRequest,
     TokenCreate,
@@ -84,6 +90,12 @@ MODELS: tuple[type[BaseModel], ...] = (
     IncidentUpdateRequest,
     MaintenanceRequest,
     TokenCreate,
+    EnvironmentCreate,
+    EnvironmentUpdate,
+    GroupCreate,
+    GroupUpdate,
+    ItemCreate,
+    ItemDefinitionUpdate,
 )
 
 
@@ -111,6 +123,13 @@ def admin_paths() -> dict[str, Any]:
                 409,
                 body=OverrideRequest,
                 parameters=[_IF_MATCH],
+            ),
+            "delete": _operation(
+                "Remove the item from the catalog (admin); 409 while an open incident names it",
+                200,
+                400,
+                404,
+                409,
             ),
         },
         item + "/override": {
@@ -198,10 +217,95 @@ def admin_paths() -> dict[str, Any]:
         },
         "/api/admin/v1/tokens": {
             "get": _operation("API tokens (never their secrets)", 200),
-            "post": _operation("Create a token; the answer holds it, once", 201, body=TokenCreate),
+            "post": _operation(
+                "Create a token; the answer holds it, once", 201, 409, body=TokenCreate
+            ),
         },
         "/api/admin/v1/tokens/{token_id}": {
             "parameters": [_path("token_id")],
             "delete": _operation("Revoke a token", 200, 404),
+        },
+        **_catalog_paths(),
+    }
+
+
+def _catalog_paths() -> dict[str, Any]:
+    """Catalog management: reads need the viewer role, writes the admin role."""
+    env = "/api/admin/v1/dashboards/{environment}"
+    no_delete = (
+        " Environments cannot be deleted (the catalog model never removes one): DELETE answers"
+        " 405 with Allow."
+    )
+    return {
+        "/api/admin/v1/environments": {
+            "description": "Every environment the token may see." + no_delete,
+            "get": _operation("Environments, in display order", 200, 400),
+            "post": _operation(
+                "Create an environment (admin); 409 when the key exists",
+                201,
+                409,
+                body=EnvironmentCreate,
+            ),
+        },
+        "/api/admin/v1/environments/{environment}": {
+            "description": "One environment's settings." + no_delete,
+            "parameters": [_ENV],
+            "get": _operation("One environment", 200, 400, 404),
+            "patch": _operation(
+                "Change an environment's name, order, strictness or default (admin); 409 when "
+                "no environment would be the default",
+                200,
+                404,
+                409,
+                body=EnvironmentUpdate,
+            ),
+        },
+        env + "/groups": {
+            "parameters": [_ENV],
+            "get": _operation("The environment's groups with their items", 200, 400, 404),
+            "post": _operation(
+                "Add a group (admin); 409 when the key or the pinned id is taken",
+                201,
+                404,
+                409,
+                body=GroupCreate,
+            ),
+        },
+        env + "/groups/{group_id}": {
+            "parameters": [_ENV, _path("group_id")],
+            "get": _operation("One group with its items", 200, 400, 404),
+            "patch": _operation(
+                "Rename or reorder a group (admin)", 200, 404, 409, body=GroupUpdate
+            ),
+            "delete": _operation(
+                "Remove a group with its items (admin); 409 while an open incident names one",
+                200,
+                400,
+                404,
+                409,
+            ),
+        },
+        env + "/items": {
+            "parameters": [_ENV],
+            "get": _operation("The environment's items as the catalog holds them", 200, 400, 404),
+            "post": _operation(
+                "Add an item to a group (admin); 409 when the key is taken",
+                201,
+                404,
+                409,
+                body=ItemCreate,
+            ),
+        },
+        env + "/items/{item_id}/definition": {
+            "parameters": [_ENV, _ITEM_ID],
+            "get": _operation("The item's catalog definition", 200, 400, 404),
+            "patch": _operation(
+                "Change the item's name, order, group, manual status, description or "
+                "translations (admin); left out: stays, description or translations null: cleared",
+                200,
+                404,
+                409,
+                body=ItemDefinitionUpdate,
+            ),
         },
     }

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from status_dashboard.api.admin.catalog_routes import catalog_routes, delete_item
 from status_dashboard.api.admin.common import (
     body,
     json_response,
@@ -25,6 +26,7 @@ from status_dashboard.api.admin.common import (
     services,
 )
 from status_dashboard.api.admin.schemas import (
+    ISO_MOMENT,
     IncidentCreate,
     IncidentUpdateRequest,
     MaintenanceRequest,
@@ -67,10 +69,25 @@ def _query_moment(request: Request, name: str) -> datetime | None:
         return None
     try:
         moment: datetime = _MOMENT.validate_python(raw)
-    except ValidationError:
+        if not ISO_MOMENT.match(raw):
+            raise ValueError(raw)
+    except (ValidationError, ValueError):
         issue = InputIssue("query", name, "must be an ISO 8601 date-time with an offset", raw[:40])
         raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
     return moment
+
+
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _query_choice(request: Request, name: str, choices: dict[str, bool], *, default: bool) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw not in choices:
+        issue = InputIssue("query", name, f"must be one of {', '.join(choices)}", raw[:40])
+        raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,)))
+    return choices[raw]
 
 
 # -- items ---------------------------------------------------------------------------------
@@ -122,7 +139,7 @@ async def item_history(request: Request) -> Response:
 async def list_incidents(request: Request) -> Response:
     who = await _call(principal, request)
     cursor, limit = paging(request)
-    open_only = request.query_params.get("state") == "open"
+    open_only = _query_choice(request, "state", {"open": True, "all": False}, default=False)
     page = await _call(
         services(request).operations.incidents,
         who,
@@ -172,7 +189,7 @@ async def post_incident_update(request: Request) -> Response:
 async def list_maintenance(request: Request) -> Response:
     who = await _call(principal, request)
     cursor, limit = paging(request)
-    include_past = request.query_params.get("include_past") in ("1", "true", "yes")
+    include_past = _query_choice(request, "include_past", _BOOLEANS, default=False)
     page = await _call(
         services(request).operations.maintenance,
         who,
@@ -279,10 +296,20 @@ async def revoke_token(request: Request) -> Response:
     return json_response(token_json(token))
 
 
-def _resource(path: str, **handlers: Callable[[Request], Awaitable[Response]]) -> Route:
-    """One route per path with every method it supports, so a 405 lists them all in Allow."""
+def _resource(
+    path: str, query: tuple[str, ...] = (), **handlers: Callable[[Request], Awaitable[Response]]
+) -> Route:
+    """One route per path with every method it supports, so a 405 lists them all in Allow;
+    a query parameter the resource does not know is refused, not silently ignored."""
 
     async def dispatch(request: Request) -> Response:
+        unknown = [name for name in request.query_params if name not in query]
+        if unknown:
+            issues = tuple(
+                InputIssue("query", name[:40], "is not a parameter of this resource")
+                for name in unknown[:5]
+            )
+            raise ProblemError(Problem(400, f"unknown query parameter '{unknown[0][:40]}'", issues))
         return await handlers[request.method.lower()](request)
 
     methods = [method.upper() for method in handlers]
@@ -292,21 +319,32 @@ def _resource(path: str, **handlers: Callable[[Request], Awaitable[Response]]) -
     return Route(path, dispatch, methods=methods)
 
 
+_PAGING = ("cursor", "limit")
 _ITEM = PREFIX + "/dashboards/{environment}/items/{item_id}"
 _ENV = PREFIX + "/dashboards/{environment}"
 
 ROUTES = [
     _resource(PREFIX + "/me", get=me),
-    _resource(_ITEM, get=get_item, patch=patch_item),
+    _resource(_ITEM, get=get_item, patch=patch_item, delete=delete_item),
     _resource(_ITEM + "/override", delete=delete_override),
-    _resource(_ITEM + "/history", get=item_history),
-    _resource(_ENV + "/incidents", get=list_incidents, post=open_incident),
+    _resource(_ITEM + "/history", _PAGING, get=item_history),
+    _resource(_ENV + "/incidents", (*_PAGING, "state"), get=list_incidents, post=open_incident),
     _resource(_ENV + "/incidents/{incident_id}", get=get_incident),
     _resource(_ENV + "/incidents/{incident_id}/updates", post=post_incident_update),
-    _resource(_ENV + "/maintenance", get=list_maintenance, post=schedule_maintenance),
+    _resource(
+        _ENV + "/maintenance",
+        (*_PAGING, "include_past"),
+        get=list_maintenance,
+        post=schedule_maintenance,
+    ),
     _resource(_ENV + "/maintenance/{window_id}", put=edit_maintenance, delete=cancel_maintenance),
     _resource(_ENV + "/clients", get=clients),
-    _resource(PREFIX + "/audit", get=audit_log),
+    _resource(
+        PREFIX + "/audit",
+        (*_PAGING, "actor", "action", "target", "environment", "since", "until"),
+        get=audit_log,
+    ),
     _resource(PREFIX + "/tokens", get=list_tokens, post=create_token),
     _resource(PREFIX + "/tokens/{token_id}", delete=revoke_token),
 ]
+ROUTES += catalog_routes(_resource, PREFIX)

@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from status_dashboard.domain.accounts import ApiToken, Role
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.history import HistoryEvent
+from status_dashboard.domain.model import Environment, Group
 from status_dashboard.domain.operations import Impact, Incident, IncidentState, MaintenanceWindow
 from status_dashboard.domain.ports import ClientRecord
+from status_dashboard.service.catalog_admin import CatalogItem
 from status_dashboard.service.operator import ItemView
 
+
+def _iso_8601_only(value: object) -> object:
+    """Refuse what pydantic would otherwise read as a moment: numbers and numeric strings are
+    Unix times to it, but the document promises ISO 8601 date-times with an offset."""
+    hint = "must be an ISO 8601 date-time with an offset, e.g. 2026-05-09T08:55:00+02:00"
+    if not isinstance(value, str) or not ISO_MOMENT.match(value):
+        raise ValueError(hint)
+    try:
+        # Parsed here: after a before-validator, strict mode takes only datetime objects.
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(hint) from None
+
+
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_8601_only)]
 ItemId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class OverrideRequest(_Strict):
     status_code: Literal[1, 2, 3]
     description: Text | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
 
 
 class IncidentCreate(_Strict):
@@ -44,8 +63,8 @@ class IncidentUpdateRequest(_Strict):
 
 class MaintenanceRequest(_Strict):
     title: Title
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     item_ids: Annotated[list[ItemId], Field(max_length=500)] = []
     impact: Impact = Impact.NONE
     description: Text | None = None
@@ -57,7 +76,7 @@ class TokenCreate(_Strict):
     environments: (
         list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]] | None
     ) = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -178,4 +197,115 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "last_used_at": _moment(token.last_used_at),
         "expires_at": _moment(token.expires_at),
         "revoked_at": _moment(token.revoked_at),
+    }
+
+
+# -- catalog -------------------------------------------------------------------------------
+
+CatalogKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+Order = Annotated[int, Field(ge=1, le=1_000_000)]
+GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{20}$")]
+GroupReference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+"""A group named by its id (20 characters of URL-safe base64) or by its key."""
+Language = Literal["nl", "fr", "de"]
+
+
+class EnvironmentCreate(_Strict):
+    key: CatalogKey
+    name: Name
+    strict: bool = False
+    default: bool = False
+    order: Order | None = None
+
+
+class EnvironmentUpdate(_Strict):
+    name: Name | None = None
+    strict: bool | None = None
+    default: bool | None = None
+    order: Order | None = None
+
+
+class GroupCreate(_Strict):
+    key: CatalogKey
+    name: Name
+    order: Order | None = None
+    id: GroupId | None = None
+
+
+class GroupUpdate(_Strict):
+    name: Name | None = None
+    order: Order | None = None
+
+
+class TranslationBody(_Strict):
+    name: Name | None = None
+    description: Text | None = None
+
+
+class ItemCreate(_Strict):
+    key: CatalogKey
+    group: GroupReference
+    name: Name
+    order: Order | None = None
+    status_code: Literal[1, 2, 3] | None = None
+    description: Text | None = None
+    translations: dict[Language, TranslationBody] = {}
+
+
+class ItemDefinitionUpdate(_Strict):
+    """Left out: stays. `description` or `translations` null: cleared."""
+
+    name: Name | None = None
+    order: Order | None = None
+    group: GroupReference | None = None
+    status_code: Literal[1, 2, 3] | None = None
+    description: Text | None = None
+    translations: dict[Language, TranslationBody] | None = None
+
+
+def environment_json(env: Environment) -> dict[str, Any]:
+    return {
+        "key": env.key,
+        "name": env.name,
+        "order": env.order,
+        "strict": env.strict,
+        "default": env.is_default,
+        "groups": len(env.groups),
+        "items": sum(len(g.items) for g in env.groups),
+    }
+
+
+def group_json(environment_key: str, group: Group) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "key": group.key,
+        "environment": environment_key,
+        "name": group.name,
+        "order": group.order,
+        "status_code": int(group.status_code),
+        "items": [
+            {"id": i.id, "key": i.key, "name": i.name, "order": i.order, "status_code": int(i.status_code)}
+            for i in group.items
+        ],
+    }  # fmt: skip
+
+
+def catalog_item_json(view: CatalogItem) -> dict[str, Any]:
+    item, manual = view.item, view.manual
+    return {
+        "id": item.id,
+        "key": item.key,
+        "environment": view.environment_key,
+        "group": {"id": view.group.id, "key": view.group.key},
+        "name": item.name,
+        "order": item.order,
+        "status_code": int(item.status_code),
+        "description": item.description,
+        "last_updated": _moment(item.last_updated),
+        "manual": {"status_code": int(manual.status_code), "description": manual.description},
+        "translations": {
+            language: {"name": t.name, "description": t.description}
+            for language, t in sorted(manual.translations.items())
+        },
     }
