@@ -82,6 +82,16 @@ class DashboardStore(Protocol):
         """
         ...
 
+    def delete_environment(
+        self, environment_key: str, audit: AuditEntry, *, expected_revision: int | None = None
+    ) -> None:
+        """Remove an environment with everything in it, in one transaction with `audit`.
+
+        NotFoundError for an unknown key; ConflictError for the default environment;
+        StaleRevision as for `apply_catalog`. Open incidents are the caller's check.
+        """
+        ...
+
     def ping(self) -> None:
         """Raise if the store cannot be reached."""
         ...
@@ -207,7 +217,15 @@ class OperationsStore(Protocol):
         transaction, which does nothing for no changes."""
         ...
 
-    def history(self, item_id: str, *, cursor: int | None, limit: int) -> Page[HistoryEvent]:
+    def history(
+        self,
+        item_id: str,
+        *,
+        cursor: int | None,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[HistoryEvent]:
         """The item's history, newest first: catalog changes and effective changes alike."""
         ...
 

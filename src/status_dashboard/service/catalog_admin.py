@@ -389,6 +389,26 @@ class CatalogAdmin:
         )  # fmt: skip
         return current
 
+    @_planned
+    def delete_environment(self, principal: Principal, environment_key: str) -> Environment:
+        """Remove an environment with everything in it; refused for the default one and while
+        an open incident names one of its items."""
+        require(principal, Role.ADMIN, environment_key)
+        _require_unlimited(principal)
+        env = self._environment(environment_key)
+        items = [item for group in env.groups for item in group.items]
+        self._refuse_if_in_open_incident(items, f"an item of environment '{environment_key}'")
+        entry = AuditEntry(
+            self._clock(), principal.label, "catalog.environment.delete",
+            f"environment:{environment_key}", environment_key, _environment_doc(env), None,
+        )  # fmt: skip
+        self._dashboards.delete_environment(
+            environment_key, entry, expected_revision=_PLANNED_AT.get()
+        )
+        self._reconciler.run_once()
+        self._after_write()
+        return env
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _apply(

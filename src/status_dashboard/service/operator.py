@@ -182,9 +182,12 @@ class Operations:
         item_id: str,
         cursor: int | None,
         limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Page[HistoryEvent]:
+        """The item's changes, newest first, from `since` (inclusive) to `until` (exclusive)."""
         self.item(principal, environment_key, item_id)
-        return self._ops.history(item_id, cursor=cursor, limit=limit)
+        return self._ops.history(item_id, cursor=cursor, limit=limit, since=since, until=until)
 
     # -- incidents ---------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
-from status_dashboard.domain.errors import StaleRevision
+from status_dashboard.domain.errors import ConflictError, NotFoundError, StaleRevision
 from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.timestamps import as_utc
@@ -41,6 +41,9 @@ __all__ = [
     "MemoryDatabase",
     "MemoryOperationsStore",
 ]
+
+
+_DEFAULT_STAYS = "Environment '{}' is the default one; make another the default first"
 
 
 class MemoryDashboardStore:
@@ -92,6 +95,23 @@ class MemoryDashboardStore:
             if row is not None:
                 db.append_audit(row)
         return merge
+
+    def delete_environment(
+        self, environment_key: str, audit: AuditEntry, *, expected_revision: int | None = None
+    ) -> None:
+        row = AuditRow.of(audit)
+        db = self.database
+        with db.lock:
+            if expected_revision is not None and db.revision != expected_revision:
+                raise StaleRevision("the catalog changed while this write was planned")
+            found = next((e for e in db.environments if e.key == environment_key), None)
+            if found is None:
+                raise NotFoundError(f"No environment '{environment_key[:40]}'")
+            if found.is_default:
+                raise ConflictError(_DEFAULT_STAYS.format(environment_key))
+            db.drop_environment(environment_key)
+            db.revision += 1
+            db.append_audit(row)
 
     def status_history(self, item_id: str) -> tuple[StatusChange, ...]:
         """Every recorded change of the item's status, oldest first."""

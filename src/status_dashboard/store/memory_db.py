@@ -104,6 +104,20 @@ class MemoryDatabase:
             ]
         )
 
+    def drop_environment(self, environment_key: str) -> None:
+        """Follow the SQL cascades of deleting an environment."""
+        gone = {item.id for key, item in self.items() if key == environment_key}
+        self.environments = tuple(e for e in self.environments if e.key != environment_key)
+        self.history = [event for event in self.history if event.item_id not in gone]
+        self.states = {k: v for k, v in self.states.items() if k not in gone}
+        self.overrides = {k: v for k, v in self.overrides.items() if k not in gone}
+        self.incidents = {
+            k: v for k, v in self.incidents.items() if v.environment_key != environment_key
+        }
+        self.windows = {
+            k: v for k, v in self.windows.items() if v.environment_key != environment_key
+        }
+
     def items(self) -> Iterator[tuple[str, Item]]:
         """Every item with its manual status, paired with its environment's key."""
         for env in self.environments:

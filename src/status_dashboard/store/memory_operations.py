@@ -345,10 +345,24 @@ class MemoryOperationsStore:
             db.add_history([c.event for c in kept if c.event is not None])
             db.revision += 1
 
-    def history(self, item_id: str, *, cursor: int | None, limit: int) -> Page[HistoryEvent]:
+    def history(
+        self,
+        item_id: str,
+        *,
+        cursor: int | None,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[HistoryEvent]:
         check_limit(limit)
         with self.database.lock:
-            found = [e for e in self.database.history if e.item_id == item_id]
+            found = [
+                e
+                for e in self.database.history
+                if e.item_id == item_id
+                and (since is None or e.at >= as_utc(since))
+                and (until is None or e.at < as_utc(until))
+            ]
         return _page(found, cursor, limit, lambda event: event.id)
 
 

@@ -293,10 +293,22 @@ class SqlOperationsStore:
                 connection.execute(insert(item_status_events), [_event_values(e) for e in events])
             bump_revision(connection)
 
-    def history(self, item_id: str, *, cursor: int | None, limit: int) -> Page[HistoryEvent]:
+    def history(
+        self,
+        item_id: str,
+        *,
+        cursor: int | None,
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[HistoryEvent]:
         check_limit(limit)
         table = item_status_events
         condition = table.c.item_id == item_id
+        if since is not None:
+            condition = condition & (table.c.at >= as_utc(since))
+        if until is not None:
+            condition = condition & (table.c.at < as_utc(until))
         if cursor is not None:
             condition = condition & (table.c.id < cursor)
         query = select(table).where(condition).order_by(table.c.id.desc()).limit(limit + 1)

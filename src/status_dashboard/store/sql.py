@@ -10,14 +10,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, delete, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
-from status_dashboard.domain.errors import CatalogConflict, StaleRevision
+from status_dashboard.domain.errors import (
+    CatalogConflict,
+    ConflictError,
+    NotFoundError,
+    StaleRevision,
+)
 from status_dashboard.domain.model import Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.status import StatusCode
@@ -29,7 +34,7 @@ from status_dashboard.store.errors import StoreError, reason_of, translated
 from status_dashboard.store.operations import SqlOperationsStore
 from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import combine
-from status_dashboard.store.tables import client_register, item_status_events
+from status_dashboard.store.tables import client_register, environments, item_status_events
 from status_dashboard.store.transactions import bump_revision, read_revision, reading, writing
 from status_dashboard.store.tree import load_tree
 from status_dashboard.store.uniqueness import ensure_unique
@@ -41,6 +46,9 @@ __all__ = [
     "SqlDashboardStore",
     "SqlOperationsStore",
 ]
+
+
+_DEFAULT_STAYS = "Environment '{}' is the default one; make another the default first"
 
 
 class SqlDashboardStore:
@@ -97,6 +105,25 @@ class SqlDashboardStore:
             raise CatalogConflict(
                 f"the catalog contradicts the stored data: {_violation(exc, self._engine)}"
             ) from None
+
+    def delete_environment(
+        self, environment_key: str, audit: AuditEntry, *, expected_revision: int | None = None
+    ) -> None:
+        with writing(self._engine) as connection:
+            if expected_revision is not None and read_revision(connection) != expected_revision:
+                raise StaleRevision("the catalog changed while this write was planned")
+            found = connection.execute(
+                select(environments.c.is_default).where(environments.c.key == environment_key)
+            ).first()
+            if found is None:
+                raise NotFoundError(f"No environment '{environment_key[:40]}'")
+            if found.is_default:
+                raise ConflictError(_DEFAULT_STAYS.format(environment_key))
+            # Groups, items, states, history, incidents, windows and the client register go
+            # with it (ON DELETE CASCADE); the audit log keeps every word of it.
+            connection.execute(delete(environments).where(environments.c.key == environment_key))
+            record_audit(connection, audit)
+            bump_revision(connection)
 
     def status_history(self, item_id: str) -> tuple[StatusChange, ...]:
         """Every recorded change of the item's status, oldest first."""

@@ -405,3 +405,22 @@ def test_the_audit_log_has_no_route_that_changes_it(admin: Admin) -> None:
         after = client.get("/api/admin/v1/audit", params={"limit": 1}).json()["items"][0]
     assert [r.status_code for r in attempts] == [405, 405, 405, 404, 404]
     assert after == entry
+
+
+def test_history_can_be_narrowed_to_a_period(admin: Admin) -> None:
+    with admin.client() as client:
+        client.patch(ITEM + EXCHANGE, json={"status_code": 3})
+        client.delete(ITEM + EXCHANGE + "/override")
+        everything = client.get(ITEM + EXCHANGE + "/history").json()["items"]
+        future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        none_yet = client.get(ITEM + EXCHANGE + "/history", params={"since": future}).json()[
+            "items"
+        ]
+        before_future = client.get(ITEM + EXCHANGE + "/history", params={"until": future}).json()[
+            "items"
+        ]
+        bad = client.get(ITEM + EXCHANGE + "/history", params={"since": "yesterday"})
+    assert len(everything) >= 2
+    assert none_yet == []
+    assert before_future == everything
+    _problem(bad, 400)

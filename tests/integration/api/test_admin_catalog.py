@@ -391,10 +391,38 @@ def test_a_new_environment_is_served_and_its_strictness_can_be_switched_on(admin
     ]
 
 
-def test_environments_cannot_be_deleted(admin: Admin) -> None:
+def test_an_environment_is_deleted_with_everything_in_it_unless_default_or_in_an_incident(
+    admin: Admin,
+) -> None:
     with admin.client() as client:
-        response = client.delete(ADMIN + "/environments/acc")
-
-    _problem(response, 405)
-    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "PATCH"}
-    assert any(e["key"] == "acc" for e in _ok(admin.client().get(ADMIN + "/environments"))["items"])
+        _ok(client.post(ADMIN + "/environments", json={"key": "scratch", "name": "Scratch"}), 201)
+        _ok(client.post(ADMIN + "/dashboards/scratch/groups", json={"key": "g", "name": "G"}), 201)
+        made = _ok(
+            client.post(
+                ADMIN + "/dashboards/scratch/items", json={"key": "i", "group": "g", "name": "I"}
+            ),
+            201,
+        )
+        assert admin.server.client().get("/api/v1/dashboard/scratch").status_code == 200
+        incident = _ok(
+            client.post(
+                ADMIN + "/dashboards/scratch/incidents",
+                json={"title": "Down", "item_ids": [made["id"]], "message": "m"},
+            ),
+            201,
+        )
+        in_incident = _problem(client.delete(ADMIN + "/environments/scratch"), 409)
+        client.post(
+            ADMIN + f"/dashboards/scratch/incidents/{incident['id']}/updates",
+            json={"state": "resolved", "message": "ok"},
+        )
+        default = _problem(client.delete(ADMIN + "/environments/prod"), 409)
+        deleted = client.delete(ADMIN + "/environments/scratch")
+        unknown = _problem(client.delete(ADMIN + "/environments/scratch"), 404)
+    assert f"#{incident['id']}" in in_incident["detail"]
+    assert "default" in default["detail"]
+    assert deleted.status_code == 200, deleted.text
+    assert admin.server.client().get("/api/v1/dashboard/scratch").status_code == 404
+    assert unknown["status"] == 404
+    (entry,) = _audit(admin, "catalog.environment.delete", "environment:scratch")
+    assert entry["before"]["key"] == "scratch"

@@ -19,7 +19,12 @@ from integration.store.catalogs import (
 )
 from status_dashboard.domain import ids
 from status_dashboard.domain.audit import AuditEntry, AuditQuery
-from status_dashboard.domain.errors import CatalogConflict, StaleRevision
+from status_dashboard.domain.errors import (
+    CatalogConflict,
+    ConflictError,
+    NotFoundError,
+    StaleRevision,
+)
 
 
 def entries(backend: Backend) -> list[AuditEntry]:
@@ -134,3 +139,28 @@ def test_a_write_planned_at_an_older_revision_is_refused_whole(backend: Backend)
         expected_revision=backend.store.revision(),
     )
     assert merge.changed
+
+
+def test_deleting_an_environment_takes_everything_in_it_and_is_audited(backend: Backend) -> None:
+    backend.store.apply_catalog(catalog(group("iam", item("sts")), env="acc"), NOW)
+    revision = backend.store.revision()
+    entry = audit("catalog.environment.delete", "environment:acc", environment_key="acc")
+
+    backend.store.delete_environment("acc", entry)
+
+    assert "acc" not in {env.key for env in backend.store.environments()}
+    assert backend.store.revision() == revision + 1
+    assert [e.action for e in entries(backend)] == ["catalog.environment.delete"]
+
+
+@pytest.mark.parametrize(("key", "error"), [("prod", ConflictError), ("nowhere", NotFoundError)])
+def test_the_default_or_an_unknown_environment_is_not_deleted(
+    backend: Backend, key: str, error: type[Exception]
+) -> None:
+    revision = backend.store.revision()
+    with pytest.raises(error):
+        backend.store.delete_environment(
+            key, audit("catalog.environment.delete", f"environment:{key}")
+        )
+    assert backend.store.revision() == revision
+    assert entries(backend) == []

@@ -71,6 +71,12 @@ async def create_environment(request: Request) -> Response:
     return json_response(environment_json(env), 201)
 
 
+async def delete_environment(request: Request) -> Response:
+    who = await _call(principal, request)
+    env = await _call(_catalog(request).delete_environment, who, request.path_params["environment"])
+    return json_response(environment_json(env))
+
+
 async def get_environment(request: Request) -> Response:
     who = await _call(principal, request)
     env = await _call(_catalog(request).environment, who, request.path_params["environment"])
@@ -206,7 +212,10 @@ def catalog_routes(resource: Callable[..., Route], prefix: str) -> list[Route]:
     return [
         resource(prefix + "/environments", get=list_environments, post=create_environment),
         resource(
-            prefix + "/environments/{environment}", get=get_environment, patch=patch_environment
+            prefix + "/environments/{environment}",
+            get=get_environment,
+            patch=patch_environment,
+            delete=delete_environment,
         ),
         resource(env + "/groups", get=list_groups, post=create_group),
         resource(env + "/groups/{group_id}", get=get_group, patch=patch_group, delete=delete_group),

@@ -82,6 +82,10 @@ _PAGING = [
     {"name": "cursor", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
 ]
+_MOMENTS = [
+    {"name": name, "in": "query", "schema": {"type": "string", "format": "date-time"}}
+    for name in ("since", "until")
+]
 _IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"}}
 
 MODELS: tuple[type[BaseModel], ...] = (
@@ -139,7 +143,11 @@ def admin_paths() -> dict[str, Any]:
         item + "/history": {
             "parameters": [_ENV, _ITEM_ID],
             "get": _operation(
-                "Every change of the item's status, newest first", 200, 400, 404, parameters=_PAGING
+                "Every change of the item's status, newest first (since inclusive, until exclusive)",
+                200,
+                400,
+                404,
+                parameters=[*_PAGING, *_MOMENTS],
             ),
         },
         env + "/incidents": {
@@ -232,13 +240,9 @@ def admin_paths() -> dict[str, Any]:
 def _catalog_paths() -> dict[str, Any]:
     """Catalog management: reads need the viewer role, writes the admin role."""
     env = "/api/admin/v1/dashboards/{environment}"
-    no_delete = (
-        " Environments cannot be deleted (the catalog model never removes one): DELETE answers"
-        " 405 with Allow."
-    )
     return {
         "/api/admin/v1/environments": {
-            "description": "Every environment the token may see." + no_delete,
+            "description": "Every environment the token may see.",
             "get": _operation("Environments, in display order", 200, 400),
             "post": _operation(
                 "Create an environment (admin); 409 when the key exists",
@@ -248,7 +252,7 @@ def _catalog_paths() -> dict[str, Any]:
             ),
         },
         "/api/admin/v1/environments/{environment}": {
-            "description": "One environment's settings." + no_delete,
+            "description": "One environment's settings.",
             "parameters": [_ENV],
             "get": _operation("One environment", 200, 400, 404),
             "patch": _operation(
@@ -258,6 +262,14 @@ def _catalog_paths() -> dict[str, Any]:
                 404,
                 409,
                 body=EnvironmentUpdate,
+            ),
+            "delete": _operation(
+                "Delete an environment with its groups, items, incidents and windows (admin, "
+                "not limited to environments); 409 for the default one or while an open "
+                "incident names one of its items",
+                200,
+                404,
+                409,
             ),
         },
         env + "/groups": {

@@ -129,7 +129,10 @@ async def item_history(request: Request) -> Response:
     who = await _call(principal, request)
     cursor, limit = paging(request)
     env, item_id = request.path_params["environment"], request.path_params["item_id"]
-    page = await _call(services(request).operations.history, who, env, item_id, cursor, limit)
+    since, until = _query_moment(request, "since"), _query_moment(request, "until")
+    page = await _call(
+        services(request).operations.history, who, env, item_id, cursor, limit, since, until
+    )
     return page_response(page, history_json)
 
 
@@ -327,7 +330,7 @@ ROUTES = [
     _resource(PREFIX + "/me", get=me),
     _resource(_ITEM, get=get_item, patch=patch_item, delete=delete_item),
     _resource(_ITEM + "/override", delete=delete_override),
-    _resource(_ITEM + "/history", _PAGING, get=item_history),
+    _resource(_ITEM + "/history", (*_PAGING, "since", "until"), get=item_history),
     _resource(_ENV + "/incidents", (*_PAGING, "state"), get=list_incidents, post=open_incident),
     _resource(_ENV + "/incidents/{incident_id}", get=get_incident),
     _resource(_ENV + "/incidents/{incident_id}/updates", post=post_incident_update),
