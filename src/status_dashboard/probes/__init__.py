@@ -1,0 +1,28 @@
+"""Check types (DESIGN.md §4): one class each, all behind `Probe`.
+
+    HttpProbe   status, body keyword or pattern, JSON condition, response time, redirects
+    TcpProbe    a connection to host:port is accepted
+    TlsProbe    the certificate is trusted and valid for long enough
+    PushProbe   the service pushed a heartbeat within its interval
+
+`run(now)` never raises (except `asyncio.CancelledError`): failures are `CheckResult`s with a
+short reason. Errors are drawn in `probes.errors`.
+"""
+
+from status_dashboard.probes.base import Probe
+from status_dashboard.probes.factory import build_probe, validate_definition
+from status_dashboard.probes.http import HttpClients, HttpProbe
+from status_dashboard.probes.push import PushProbe
+from status_dashboard.probes.tcp import TcpProbe
+from status_dashboard.probes.tls import TlsProbe
+
+__all__ = [
+    "HttpClients",
+    "HttpProbe",
+    "Probe",
+    "PushProbe",
+    "TcpProbe",
+    "TlsProbe",
+    "build_probe",
+    "validate_definition",
+]
