@@ -4,7 +4,6 @@ sign in through the form the way a browser does."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -12,6 +11,11 @@ import httpx
 import pytest
 
 from integration.web.ui_server import PASSWORDS, UiServer, ui_server
+from status_dashboard.domain.audit import AuditQuery
+from status_dashboard.store.audit import SqlAuditLog
+from status_dashboard.store.engine import create_engine_for
+
+from support.databases import postgres_database
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ITEM_ID = "2c7ab1fb8df82828f961293921177004"  # PROD "WebService eHealth - IAM Connect - eXchange"
@@ -46,16 +50,27 @@ def sign_in(server: UiServer, name: str) -> Iterator[httpx.Client]:
 
 
 def audit_count(server: UiServer) -> int:
-    path = server.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM audit_log").fetchone()
-    return int(count)
+    engine = create_engine_for(server.database_url)
+    try:
+        page = SqlAuditLog(engine).entries(AuditQuery(), cursor=None, limit=500)
+    finally:
+        engine.dispose()
+    return len(page.entries)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
-    with ui_server(tmp_path_factory.mktemp("ui")) as running:
-        yield running
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[UiServer]:
+    directory = tmp_path_factory.mktemp(f"ui-{request.param}")
+    if request.param == "sqlite":
+        with ui_server(directory) as running:
+            yield running
+    else:
+        with postgres_database() as url, ui_server(directory, url) as running:
+            yield running
 
 
 @pytest.fixture
