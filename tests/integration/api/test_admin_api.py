@@ -3,43 +3,18 @@ history, audit and the client register — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
-from support.databases import postgres_database, sqlite_database_url
-from support.server import RunningServer, running_server
+from support.admin import Admin, admin_server
+from support.server import RunningServer
 
 IDP = "715d31b5a498a4587fedc57dada6a9df"  # PROD, "eHealth IDP - ... Authorization management"
 EXCHANGE = "2c7ab1fb8df82828f961293921177004"  # PROD, "WebService eHealth - IAM Connect - eXchange"
 ITEM = "/api/admin/v1/dashboards/prod/items/"
-
-
-def _cli(database_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "status_dashboard", *args, "--database", database_url],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-@dataclass
-class Admin:
-    server: RunningServer
-    tokens: dict[str, str]
-
-    def client(self, role: str | None = "operator") -> httpx.Client:
-        client = self.server.client()
-        if role is not None:
-            client.headers["Authorization"] = f"Bearer {self.tokens[role]}"
-        return client
 
 
 @pytest.fixture(
@@ -49,25 +24,9 @@ def admin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Admin]:
     directory = tmp_path_factory.mktemp(f"admin-{request.param}")
-    with _database(request.param, directory) as url:
-        _cli(url, "db", "upgrade")
-        tokens = {
-            role: _cli(url, "token", "create", "--name", f"t-{role}", "--role", role)
-            for role in ("viewer", "operator", "admin")
-        }
-        tokens["acc-operator"] = _cli(
-            url, "token", "create", "--name", "acc-op", "--role", "operator", "--environment", "acc"
-        )
-        with running_server(url, directory, "--demo") as server:
-            yield Admin(server, tokens)
-
-
-def _database(kind: str, directory: Path):  # type: ignore[no-untyped-def]
-    if kind == "postgres":
-        return postgres_database()
-    from contextlib import nullcontext
-
-    return nullcontext(sqlite_database_url(directory))
+    scoped = {"acc-operator": ("operator", "acc")}
+    with admin_server(request.param, directory, default_role="operator", scoped=scoped) as admin:
+        yield admin
 
 
 def _public_item(server: RunningServer, item_id: str, env: str = "") -> dict[str, object]:

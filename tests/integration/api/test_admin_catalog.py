@@ -3,12 +3,7 @@ dashboard shows as soon as the request returns, each write audited — on SQLite
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,38 +11,12 @@ import pytest
 
 from status_dashboard.domain import ids
 
-from support.databases import postgres_database, sqlite_database_url
-from support.server import RunningServer, running_server
+from support.admin import Admin, admin_server
+from support.server import RunningServer
 
 ADMIN = "/api/admin/v1"
 PROD = ADMIN + "/dashboards/prod"
 IDP = "715d31b5a498a4587fedc57dada6a9df"  # PROD, "eHealth IDP - ... Authorization management"
-
-
-def _cli(database_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "status_dashboard", *args, "--database", database_url],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-@dataclass
-class Admin:
-    server: RunningServer
-    tokens: dict[str, str]
-
-    def client(self, role: str = "admin") -> httpx.Client:
-        client = self.server.client()
-        client.headers["Authorization"] = f"Bearer {self.tokens[role]}"
-        return client
-
-
-def _database(kind: str, directory: Path) -> AbstractContextManager[str]:
-    if kind == "postgres":
-        return postgres_database()
-    return nullcontext(sqlite_database_url(directory))
 
 
 @pytest.fixture(
@@ -57,17 +26,9 @@ def admin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Admin]:
     directory = tmp_path_factory.mktemp(f"catalog-{request.param}")
-    with _database(request.param, directory) as url:
-        _cli(url, "db", "upgrade")
-        tokens = {
-            role: _cli(url, "token", "create", "--name", f"t-{role}", "--role", role)
-            for role in ("viewer", "operator", "admin")
-        }
-        tokens["acc-admin"] = _cli(
-            url, "token", "create", "--name", "acc-admin", "--role", "admin", "--environment", "acc"
-        )
-        with running_server(url, directory, "--demo") as server:
-            yield Admin(server, tokens)
+    scoped = {"acc-admin": ("admin", "acc")}
+    with admin_server(request.param, directory, default_role="admin", scoped=scoped) as admin:
+        yield admin
 
 
 def _public(server: RunningServer, env: str = "") -> list[dict[str, Any]]:
