@@ -1,0 +1,70 @@
+"""From check results to what an item's checks say (DESIGN.md §4, rules 4 to 6).
+
+A check is Disrupted after `fail_threshold` consecutive failures and Operational again after
+`recover_threshold` consecutive successes; in between it keeps what it was, so one lost packet
+does not flap the dashboard. A check that has not reported within `stale_after` says nothing
+about now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from status_dashboard.domain.checks import CheckResult, CheckSchedule
+from status_dashboard.domain.effective import CheckVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    """What one check has established so far."""
+
+    failing: bool = False
+    consecutive_failures: int = 0
+    consecutive_successes: int = 0
+    last_result_at: datetime | None = None
+    last_reason: str | None = None
+
+
+def next_check_state(state: CheckState, result: CheckResult, schedule: CheckSchedule) -> CheckState:
+    """The state after one more result."""
+    if result.ok:
+        successes = state.consecutive_successes + 1
+        failing = state.failing and successes < schedule.recover_threshold
+        return replace(
+            state,
+            failing=failing,
+            consecutive_failures=0,
+            consecutive_successes=successes,
+            last_result_at=result.at,
+            last_reason=state.last_reason if failing else None,
+        )
+    failures = state.consecutive_failures + 1
+    return replace(
+        state,
+        failing=state.failing or failures >= schedule.fail_threshold,
+        consecutive_failures=failures,
+        consecutive_successes=0,
+        last_result_at=result.at,
+        last_reason=result.reason,
+    )
+
+
+def item_verdict(
+    checks: Iterable[tuple[CheckState, CheckSchedule]], now: datetime
+) -> CheckVerdict | None:
+    """What an item's checks say at `now`: Disrupted if any fresh check is failing; fresh if any
+    check reported within its stale_after. None for an item without checks (its manual status
+    decides)."""
+    checks = list(checks)
+    if not checks:
+        return None
+    fresh = [
+        state
+        for state, schedule in checks
+        if state.last_result_at is not None and now - state.last_result_at <= schedule.stale_after
+    ]
+    failing = [state for state in fresh if state.failing]
+    reason = failing[0].last_reason if failing else None
+    return CheckVerdict(disrupted=bool(failing), fresh=bool(fresh), reason=reason)

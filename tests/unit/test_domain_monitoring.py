@@ -1,0 +1,84 @@
+"""Thresholds and staleness: from a run of results to what an item's checks say."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from status_dashboard.domain.checks import CheckResult, CheckSchedule
+from status_dashboard.domain.monitoring import CheckState, item_verdict, next_check_state
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SCHEDULE = CheckSchedule(interval_s=30, timeout_s=5, fail_threshold=2, recover_threshold=2)
+
+
+def _run(outcomes: str, schedule: CheckSchedule = SCHEDULE) -> CheckState:
+    """`outcomes` like "ffs": f a failure, s a success, one interval apart."""
+    state = CheckState()
+    for n, outcome in enumerate(outcomes):
+        ok = outcome == "s"
+        result = CheckResult(ok, "ok" if ok else f"HTTP 503 #{n}", T0 + n * schedule.interval, 12.0)
+        state = next_check_state(state, result, schedule)
+    return state
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "failing"),
+    [
+        ("", False),
+        ("s", False),
+        ("f", False),  # one failure is below the threshold of 2
+        ("ff", True),
+        ("fsf", False),  # not consecutive
+        ("ffs", True),  # one success is below the recovery threshold of 2
+        ("ffss", False),
+        ("ffsf", True),
+        ("ffssf", False),
+        ("fff", True),
+    ],
+)
+def test_a_check_fails_and_recovers_only_past_its_thresholds(outcomes: str, failing: bool) -> None:
+    assert _run(outcomes).failing is failing
+
+
+def test_the_reason_is_the_latest_failure_while_failing_and_cleared_on_recovery() -> None:
+    assert _run("fff").last_reason == "HTTP 503 #2"
+    assert _run("ffss").last_reason is None
+
+
+def test_with_default_thresholds_two_failures_disrupt_and_one_success_recovers() -> None:
+    default = CheckSchedule()
+    assert _run("ff", default).failing
+    assert not _run("ffs", default).failing
+
+
+def test_an_item_without_checks_has_no_verdict() -> None:
+    assert item_verdict([], T0) is None
+
+
+def test_a_fresh_failing_check_disrupts_its_item_with_its_reason() -> None:
+    state = _run("ff")
+    verdict = item_verdict([(state, SCHEDULE), (_run("s"), SCHEDULE)], T0 + timedelta(seconds=40))
+    assert verdict is not None
+    assert (verdict.disrupted, verdict.fresh, verdict.reason) == (True, True, "HTTP 503 #1")
+
+
+def test_results_older_than_three_intervals_are_stale() -> None:
+    state = _run("s")
+    assert item_verdict([(state, SCHEDULE)], T0 + timedelta(seconds=90)).fresh  # type: ignore[union-attr]
+    verdict = item_verdict([(state, SCHEDULE)], T0 + timedelta(seconds=91))
+    assert verdict is not None
+    assert not verdict.fresh
+
+
+def test_a_stale_failing_check_disrupts_nothing() -> None:
+    verdict = item_verdict([(_run("ff"), SCHEDULE)], T0 + timedelta(hours=1))
+    assert verdict is not None
+    assert (verdict.disrupted, verdict.fresh) == (False, False)
+
+
+def test_a_check_that_never_ran_is_not_fresh() -> None:
+    verdict = item_verdict([(CheckState(), SCHEDULE)], T0)
+    assert verdict is not None
+    assert not verdict.fresh
