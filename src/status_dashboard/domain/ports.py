@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from status_dashboard.domain.accounts import ApiToken, Role, User
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec
+from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange
 from status_dashboard.domain.model import Environment
+from status_dashboard.domain.monitoring import CheckState
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -233,4 +235,82 @@ class OperationsStore(Protocol):
 class AuditLog(Protocol):
     def entries(self, query: AuditQuery, *, cursor: int | None, limit: int) -> Page[AuditEntry]:
         """Newest first. There is no way to change or delete an entry: not here, not anywhere."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheck:
+    """A check as the store keeps it: what to run, when, and what it has established."""
+
+    id: int
+    item_id: str
+    environment_key: str
+    key: str  # unique within its item
+    definition: CheckDefinition
+    schedule: CheckSchedule
+    state: CheckState
+    next_due: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A check claimed by one worker until `expires_at`; past it, any worker may take it over."""
+
+    check: StoredCheck
+    worker: str
+    expires_at: datetime
+
+
+class MonitorStore(Protocol):
+    """Checks, their leases and results, and the monitor's heartbeat (DESIGN.md §6)."""
+
+    def set_checks(
+        self,
+        item_id: str,
+        checks: Sequence[tuple[str, CheckDefinition, CheckSchedule]],
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> None:
+        """Make (key, definition, schedule) the item's checks in one transaction: a key kept
+        keeps its state; a new one is due at `now`; a key left out is removed with its
+        results. NotFoundError for an unknown item."""
+        ...
+
+    def checks(self, environment_key: str | None = None) -> Sequence[StoredCheck]: ...
+
+    def claim_due(
+        self, worker: str, now: datetime, lease_for: timedelta, limit: int
+    ) -> Sequence[Lease]:
+        """Lease to `worker`, until now + lease_for, up to `limit` checks due at `now` that no
+        live lease holds, soonest due first. Two workers never get the same check (on
+        PostgreSQL `FOR UPDATE SKIP LOCKED`); an expired lease is free to take."""
+        ...
+
+    def record_result(
+        self, lease: Lease, result: CheckResult, state: CheckState, next_due: datetime
+    ) -> bool:
+        """Store `result`, the check's new `state` and `next_due`, and end the lease, in one
+        transaction; False (nothing written) when the lease is no longer this worker's."""
+        ...
+
+    def results(self, check_id: int, *, limit: int) -> Sequence[CheckResult]:
+        """The latest results of one check, newest first."""
+        ...
+
+    def push(self, token: str, at: datetime) -> bool:
+        """A push (heartbeat) for the push check with `token`; False for an unknown token."""
+        ...
+
+    def last_push(self, check_id: int) -> datetime | None: ...
+
+    def beat(self, worker: str, now: datetime) -> None:
+        """The worker `worker` is alive at `now`."""
+        ...
+
+    def monitor_alive(self, now: datetime, within: timedelta) -> bool:
+        """Whether any worker beat within `within` before `now`."""
+        ...
+
+    def prune_results(self, older_than: datetime) -> int:
+        """Delete raw results older than `older_than`; how many went."""
         ...

@@ -7,6 +7,7 @@ operation atomic, as a transaction does for the SQL stores:
     database = MemoryDatabase()
     dashboard = MemoryDashboardStore(database=database)
     operations = MemoryOperationsStore(database)
+    monitor = MemoryMonitorStore(database)
 
 `MemoryDashboardStore()` alone makes a database of its own (`.database`).
 """
@@ -24,6 +25,7 @@ from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.memory_db import AuditRow, MemoryDatabase, frozen
+from status_dashboard.store.memory_monitor import MemoryMonitorStore
 from status_dashboard.store.memory_operations import (
     MemoryAccountStore,
     MemoryAuditLog,
@@ -39,6 +41,7 @@ __all__ = [
     "MemoryClientRegister",
     "MemoryDashboardStore",
     "MemoryDatabase",
+    "MemoryMonitorStore",
     "MemoryOperationsStore",
 ]
 

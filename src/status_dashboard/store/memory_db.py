@@ -1,10 +1,10 @@
 """The state every in-memory store shares: one `MemoryDatabase` per simulated database.
 
-The dashboard store, the account store, the operations store and the audit log of one database
-are views of one `MemoryDatabase`, as the SQL adapters are views of one schema: they share the
-items, the revision and the audit log, and one lock, which makes every operation atomic as a
-transaction does. The rules the SQL schema enforces by itself (cascades, serial ids, JSON
-round trips) are followed here by hand.
+The dashboard store, the account store, the operations store, the monitor store and the audit
+log of one database are views of one `MemoryDatabase`, as the SQL adapters are views of one
+schema: they share the items, the checks, the revision and the audit log, and one lock, which
+makes every operation atomic as a transaction does. The rules the SQL schema enforces by itself
+(cascades, serial ids, JSON round trips) are followed here by hand.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from types import MappingProxyType
 
 from status_dashboard.domain.accounts import ApiToken, User
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import StatusChange
+from status_dashboard.domain.checks import CheckResult
 from status_dashboard.domain.history import HistoryEvent, ItemState
 from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment, Group, Item
+from status_dashboard.domain.monitoring import CheckState
 from status_dashboard.domain.operations import Incident, MaintenanceWindow, Override
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.plan import ItemRow, RowChanges
@@ -31,6 +34,30 @@ from status_dashboard.store.records import (
     unknown_environment,
 )
 from status_dashboard.store.uniqueness import ensure_unique
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """A check as stored: definition and schedule as JSON text, decoded afresh on each read."""
+
+    id: int
+    item_id: str
+    key: str
+    definition: str
+    schedule: str
+    push_token: str | None
+    state: CheckState
+    next_due: datetime
+    leased_by: str | None = None
+    lease_expires_at: datetime | None = None
+    last_push_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    id: int
+    check_id: int
+    result: CheckResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +97,22 @@ class MemoryDatabase:
         self.users: dict[int, User] = {}
         self.tokens: dict[int, ApiToken] = {}
         self.audit: list[AuditRow] = []
+        self.checks: dict[int, CheckRow] = {}
+        self.check_results: list[ResultRow] = []
+        self.heartbeats: dict[str, datetime] = {}
         self._ids = {
             name: itertools.count(1)
-            for name in ("event", "incident", "update", "window", "user", "token", "audit")
+            for name in (
+                "event",
+                "incident",
+                "update",
+                "window",
+                "user",
+                "token",
+                "audit",
+                "check",
+                "result",
+            )
         }
 
     def next_id(self, table: str) -> int:
@@ -104,9 +144,17 @@ class MemoryDatabase:
             ]
         )
 
+    def drop_checks(self, check_ids: set[int]) -> None:
+        """Delete checks with their results, as the SQL cascade does."""
+        if not check_ids:
+            return
+        self.checks = {k: v for k, v in self.checks.items() if k not in check_ids}
+        self.check_results = [r for r in self.check_results if r.check_id not in check_ids]
+
     def drop_environment(self, environment_key: str) -> None:
         """Follow the SQL cascades of deleting an environment."""
         gone = {item.id for key, item in self.items() if key == environment_key}
+        self.drop_checks({k for k, v in self.checks.items() if v.item_id in gone})
         self.environments = tuple(e for e in self.environments if e.key != environment_key)
         self.history = [event for event in self.history if event.item_id not in gone]
         self.states = {k: v for k, v in self.states.items() if k not in gone}
@@ -163,6 +211,8 @@ class MemoryDatabase:
             k: replace(v, item_ids=frozenset(moved(i) for i in v.item_ids if i not in gone))
             for k, v in self.windows.items()
         }
+        self.drop_checks({k for k, v in self.checks.items() if v.item_id in gone})
+        self.checks = {k: replace(v, item_id=moved(v.item_id)) for k, v in self.checks.items()}
 
     def shown(self) -> tuple[Environment, ...]:
         """The tree as the public sees it: each item's effective state where one was decided."""

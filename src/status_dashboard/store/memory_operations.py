@@ -25,6 +25,7 @@ from status_dashboard.domain.operations import (
 )
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.memory_db import AuditRow, MemoryDatabase
+from status_dashboard.store.memory_monitor import check_verdicts
 from status_dashboard.store.records import (
     Clock,
     check_limit,
@@ -318,14 +319,15 @@ class MemoryOperationsStore:
         now = as_utc(now)
         db = self.database
         with db.lock:
+            verdicts, monitor_running = check_verdicts(db, now)
             return ReconcileInputs(
                 items=tuple(db.items()),
                 states=dict(db.states),
                 overrides=dict(db.overrides),
                 incidents=tuple(i for i in db.incidents.values() if i.open),
                 maintenance=tuple(w for w in db.windows.values() if _upcoming(w, now)),
-                checks={},
-                monitor_running=True,
+                checks=verdicts,
+                monitor_running=monitor_running,
             )
 
     def apply_states(self, changes: Sequence[StateChange]) -> None:

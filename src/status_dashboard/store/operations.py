@@ -34,6 +34,7 @@ from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.audit import record_audit
 from status_dashboard.store.errors import translated
+from status_dashboard.store.monitor import check_verdicts
 from status_dashboard.store.records import (
     Clock,
     check_items,
@@ -263,14 +264,15 @@ class SqlOperationsStore:
                 newest_first=False,
             )
             windows = _windows(connection, _upcoming(as_utc(now)), newest_first=False)
+            verdicts, monitor_running = check_verdicts(connection, now)
         return ReconcileInputs(
             items=tuple((env.key, i) for env in tree for g in env.groups for i in g.items),
             states=states,
             overrides=overrides,
             incidents=tuple(open_incidents),
             maintenance=tuple(windows),
-            checks={},
-            monitor_running=True,
+            checks=verdicts,
+            monitor_running=monitor_running,
         )
 
     def apply_states(self, changes: Sequence[StateChange]) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from status_dashboard.domain.audit import Page
+from status_dashboard.domain.checks import CheckDefinition, CheckSchedule
 from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.store.check_codec import push_token
 
 T = TypeVar("T")
 
@@ -109,3 +111,26 @@ def incident_resolved(incident_id: int) -> ConflictError:
 
 def window_cancelled(window_id: int) -> ConflictError:
     return ConflictError(f"maintenance window #{window_id} is cancelled")
+
+
+MONITOR_WITHIN = timedelta(seconds=30)
+"""How recently a worker must have beaten for the monitor to count as running."""
+
+
+def check_checks(checks: Sequence[tuple[str, CheckDefinition, CheckSchedule]]) -> None:
+    """Refuse a set of checks naming one key twice, or giving two push checks one token."""
+    keys: set[str] = set()
+    tokens: set[str] = set()
+    for key, definition, _ in checks:
+        if key in keys:
+            raise ValueError(f"check key {key!r} is given twice")
+        keys.add(key)
+        token = push_token(definition)
+        if token is not None:
+            if token in tokens:
+                raise push_token_taken()
+            tokens.add(token)
+
+
+def push_token_taken() -> ConflictError:
+    return ConflictError("another check already answers to this push token")

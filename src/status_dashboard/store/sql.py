@@ -1,7 +1,7 @@
 """The SQL adapters of the domain ports: one code path for SQLite and PostgreSQL.
 
-The dashboard store and the client register live here; accounts, operations and the audit log
-have their own modules and are re-exported, so every SQL adapter is imported from here.
+The dashboard store and the client register live here; accounts, operations, monitoring and the
+audit log have their own modules and are re-exported, so every SQL adapter is imported from here.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from status_dashboard.store.accounts import SqlAccountStore
 from status_dashboard.store.audit import SqlAuditLog, record_audit
 from status_dashboard.store.catalog_write import record_status_changes, write_catalog
 from status_dashboard.store.errors import StoreError, reason_of, translated
+from status_dashboard.store.monitor import SqlMonitorStore
 from status_dashboard.store.operations import SqlOperationsStore
 from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import combine
@@ -44,6 +45,7 @@ __all__ = [
     "SqlAuditLog",
     "SqlClientRegister",
     "SqlDashboardStore",
+    "SqlMonitorStore",
     "SqlOperationsStore",
 ]
 

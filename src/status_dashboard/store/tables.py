@@ -22,6 +22,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -341,4 +342,59 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_actor", "actor"),
     Index("ix_audit_log_target", "target"),
+)
+
+
+_CHECK_KINDS = ("http", "tcp", "tls", "push")
+_TOKEN = 128
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("item_id", String(32), _cascade("items.id"), nullable=False),
+    Column("key", String(_KEY), nullable=False),
+    Column("kind", String(_LABEL), nullable=False),
+    # JSON objects written by `store.check_codec`.
+    Column("definition", Text, nullable=False),
+    Column("schedule", Text, nullable=False),
+    Column("failing", Boolean, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("consecutive_successes", Integer, nullable=False),
+    Column("last_result_at", UtcDateTime, nullable=True),
+    Column("last_reason", Text, nullable=True),
+    Column("next_due", UtcDateTime, nullable=False),
+    Column("leased_by", String(_NAME), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("last_push_at", UtcDateTime, nullable=True),
+    # The push check's token, copied out of `definition` so that a push finds its check by an
+    # index and two checks can never answer to one token.
+    Column("push_token", String(_TOKEN), nullable=True),
+    UniqueConstraint("item_id", "key"),
+    UniqueConstraint("push_token"),
+    _one_of("kind", _CHECK_KINDS),
+    # Workers claim the soonest due first.
+    Index("ix_checks_next_due", "next_due"),
+)
+
+check_results = Table(
+    "check_results",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("check_id", _Serial, ForeignKey("checks.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("detail", Text, nullable=True),
+    # Read per check, newest first; pruned by age across every check.
+    Index("ix_check_results_check_id_at", "check_id", "at"),
+    Index("ix_check_results_at", "at"),
+)
+
+monitor_heartbeats = Table(
+    "monitor_heartbeats",
+    metadata,
+    Column("worker", String(_NAME), primary_key=True),
+    Column("beat_at", UtcDateTime, nullable=False),
 )

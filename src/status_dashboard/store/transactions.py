@@ -64,3 +64,15 @@ def bump_revision(connection: Connection) -> int:
     """Tell readers that what a dashboard shows has changed; returns the new revision."""
     connection.execute(update(meta).where(_ROW).values(revision=meta.c.revision + 1))
     return read_revision(connection)
+
+
+@contextmanager
+def row_writing(engine: sqlalchemy.Engine) -> Iterator[Connection]:
+    """A write that changes only monitoring rows (a check's lease and state, its results, a
+    heartbeat), without the store's write lock, so that workers do not queue behind each other
+    on PostgreSQL. It must lock nothing that a `writing` transaction locks before the rows it
+    changes: a catalog write that deletes a check waits for the check's row, never the reverse.
+    On SQLite it still begins with BEGIN IMMEDIATE, the one writer there is.
+    """
+    with translated(engine.url), immediate(engine).begin() as connection:
+        yield connection

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy
 
-from status_dashboard.domain.ports import AccountStore, AuditLog, OperationsStore
+from status_dashboard.domain.ports import AccountStore, AuditLog, MonitorStore, OperationsStore
 from status_dashboard.store.memory import MemoryClientRegister, MemoryDashboardStore
 from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
 
@@ -33,4 +33,5 @@ class Backend:
     accounts: AccountStore
     operations: OperationsStore
     audit: AuditLog
+    monitor: MonitorStore
     engine: sqlalchemy.Engine | None = None

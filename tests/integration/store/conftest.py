@@ -23,6 +23,7 @@ from status_dashboard.store.memory import (
     MemoryClientRegister,
     MemoryDashboardStore,
     MemoryDatabase,
+    MemoryMonitorStore,
     MemoryOperationsStore,
 )
 from status_dashboard.store.sql import (
@@ -30,6 +31,7 @@ from status_dashboard.store.sql import (
     SqlAuditLog,
     SqlClientRegister,
     SqlDashboardStore,
+    SqlMonitorStore,
     SqlOperationsStore,
 )
 
@@ -45,6 +47,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
             MemoryAccountStore(database),
             MemoryOperationsStore(database, clock=lambda: NOW),
             MemoryAuditLog(database),
+            MemoryMonitorStore(database),
         )
         return
     engine = create_engine_for(request.getfixturevalue(f"{request.param}_url"))
@@ -55,6 +58,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
         SqlAccountStore(engine),
         SqlOperationsStore(engine, clock=lambda: NOW),
         SqlAuditLog(engine),
+        SqlMonitorStore(engine),
         engine,
     )
     engine.dispose()
