@@ -19,6 +19,7 @@ from status_dashboard.domain.ports import (
     AuditLog,
     ClientRegister,
     DashboardStore,
+    MonitorStore,
     OperationsStore,
 )
 from status_dashboard.service.accounts import Accounts
@@ -36,6 +37,7 @@ from status_dashboard.store.sql import (
     SqlAuditLog,
     SqlClientRegister,
     SqlDashboardStore,
+    SqlMonitorStore,
     SqlOperationsStore,
 )
 from status_dashboard.web.admin import admin_ui
@@ -65,6 +67,7 @@ class Stores:
     accounts: AccountStore
     operations: OperationsStore
     audit: AuditLog
+    monitor: MonitorStore
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -75,6 +78,7 @@ def open_stores(settings: Settings) -> Stores:
         SqlAccountStore(engine),
         SqlOperationsStore(engine),
         SqlAuditLog(engine),
+        SqlMonitorStore(engine),
     )
 
 

@@ -64,6 +64,24 @@ class StateChange:
     event: HistoryEvent | None
 
 
+def still_needed(change: StateChange, stored: ItemState | None) -> StateChange | None:
+    """What is left of `change` against the state stored now, read under the write lock.
+
+    Every server process and every worker reconciles, each from its own earlier read; the
+    second to write a change the first already made must not write it again, or the item's
+    history would show the same change twice. None when nothing is left to write; the change
+    without its event when only the why (source, reason) moved.
+    """
+    if stored is None:
+        return change
+    shown = (stored.status_code, stored.description)
+    if shown != (change.state.status_code, change.state.description):
+        return change
+    if (stored.source, stored.reason) == (change.state.source, change.state.reason):
+        return None
+    return StateChange(change.state, None)
+
+
 def reconcile(inputs: ReconcileInputs, now: datetime) -> list[StateChange]:
     """The items whose effective status (or description) is not what the public sees.
 

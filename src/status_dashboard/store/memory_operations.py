@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from status_dashboard.domain.accounts import ApiToken, Role, User
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
-from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange
+from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange, still_needed
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -337,14 +337,20 @@ class MemoryOperationsStore:
         with db.lock:
             # An item deleted since its state was decided has no state left to show.
             present = db.item_environments()
-            kept = [c for c in changes if c.state.item_id in present]
-            if not kept:
+            events: list[HistoryEvent] = []
+            written = False
+            for change in changes:
+                item_id = change.state.item_id
+                left = still_needed(change, db.states.get(item_id)) if item_id in present else None
+                if left is not None:
+                    state = left.state
+                    db.states[item_id] = replace(state, last_updated=as_utc(state.last_updated))
+                    written = True
+                    if left.event is not None:
+                        events.append(left.event)
+            if not written:
                 return
-            for change in kept:
-                db.states[change.state.item_id] = replace(
-                    change.state, last_updated=as_utc(change.state.last_updated)
-                )
-            db.add_history([c.event for c in kept if c.event is not None])
+            db.add_history(events)
             db.revision += 1
 
     def history(

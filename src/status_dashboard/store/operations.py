@@ -21,7 +21,13 @@ from sqlalchemy.engine import Connection, Row
 
 from status_dashboard.domain.audit import AuditEntry, Page
 from status_dashboard.domain.effective import Source
-from status_dashboard.domain.history import HistoryEvent, ItemState, ReconcileInputs, StateChange
+from status_dashboard.domain.history import (
+    HistoryEvent,
+    ItemState,
+    ReconcileInputs,
+    StateChange,
+    still_needed,
+)
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -281,16 +287,25 @@ class SqlOperationsStore:
         with writing(self._engine) as connection:
             # An item deleted since its state was decided has no state left to show.
             present = _item_environments(connection, [c.state.item_id for c in changes])
-            latest = {c.state.item_id: c for c in changes if c.state.item_id in present}
+            shown = _stored_states(connection, present)
+            latest: dict[str, StateChange] = {}
+            events: list[HistoryEvent] = []
+            for change in changes:
+                item_id = change.state.item_id
+                if item_id in present:
+                    left = still_needed(change, shown.get(item_id))
+                    if left is not None:
+                        latest[item_id] = left
+                        shown[item_id] = left.state
+                        if left.event is not None:
+                            events.append(left.event)
             if not latest:
                 return
             connection.execute(
                 _upsert(connection, item_states, "item_id"),
                 [_state_values(change.state) for change in latest.values()],
             )
-            events = [
-                c.event for c in changes if c.event is not None and c.event.item_id in present
-            ]
+            events = [c.event for c in latest.values() if c.event is not None]
             if events:
                 connection.execute(insert(item_status_events), [_event_values(e) for e in events])
             bump_revision(connection)
@@ -325,6 +340,13 @@ def _item_environments(connection: Connection, item_ids: Collection[str]) -> dic
         return {}
     query = select(items.c.id, items.c.environment_key).where(items.c.id.in_(sorted(item_ids)))
     return {row.id: row.environment_key for row in connection.execute(query)}
+
+
+def _stored_states(connection: Connection, item_ids: Collection[str]) -> dict[str, ItemState]:
+    if not item_ids:
+        return {}
+    query = select(item_states).where(item_states.c.item_id.in_(sorted(item_ids)))
+    return {row.item_id: _state(row) for row in connection.execute(query)}
 
 
 def _check_items(connection: Connection, environment_key: str, item_ids: Collection[str]) -> None:

@@ -231,14 +231,15 @@ def test_a_state_for_an_item_that_is_gone_is_dropped(backend: Backend) -> None:
 def test_history_events_carry_their_actor_and_come_newest_first_in_pages(
     backend: Backend,
 ) -> None:
+    flips = [(OPERATIONAL, DISRUPTED), (DISRUPTED, OPERATIONAL), (OPERATIONAL, DISRUPTED)]
     events = [
-        HistoryEvent(
-            IDP, "prod", NOW + timedelta(minutes=n), OPERATIONAL, DISRUPTED, None, f"e{n}", actor
+        HistoryEvent(IDP, "prod", NOW + timedelta(minutes=n), before, after, None, f"e{n}", actor)
+        for n, ((before, after), actor) in enumerate(
+            zip(flips, ["user:alice", None, "token:ci"], strict=True)
         )
-        for n, actor in enumerate(["user:alice", None, "token:ci"])
     ]
-    state = ItemState(IDP, DISRUPTED, None, NOW, Source.OVERRIDE, "x")
     for event in events:
+        state = ItemState(IDP, event.to_code, None, event.at, Source.OVERRIDE, "x")
         backend.operations.apply_states([StateChange(state, event)])
 
     first = backend.operations.history(IDP, cursor=None, limit=2)
@@ -253,6 +254,24 @@ def test_history_events_carry_their_actor_and_come_newest_first_in_pages(
     assert second.next_cursor is None
     assert [replace(e, id=None) for e in first.entries] == events[:0:-1]
     assert backend.operations.history("0" * 32, cursor=None, limit=5).entries == ()
+
+
+def test_a_change_that_another_process_already_made_is_not_written_twice(
+    backend: Backend,
+) -> None:
+    event = HistoryEvent(IDP, "prod", NOW, OPERATIONAL, DISRUPTED, None, "check failing")
+    state = ItemState(IDP, DISRUPTED, None, NOW, Source.CHECKS, "HTTP 503")
+    backend.operations.apply_states([StateChange(state, event)])
+    revision = backend.store.revision()
+
+    backend.operations.apply_states([StateChange(state, event)])
+    reworded = ItemState(IDP, DISRUPTED, None, NOW, Source.OVERRIDE, "set by hand")
+    backend.operations.apply_states([StateChange(reworded, event)])
+
+    reasons = [e.reason for e in backend.operations.history(IDP, cursor=None, limit=10).entries]
+    assert reasons.count("check failing") == 1
+    assert backend.store.revision() == revision + 1
+    assert backend.operations.reconcile_inputs(NOW).states[IDP].reason == "set by hand"
 
 
 def test_a_state_follows_its_item_through_a_new_pinned_id_and_leaves_with_it(
