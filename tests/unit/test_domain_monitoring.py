@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from status_dashboard.domain.checks import CheckResult, CheckSchedule
-from status_dashboard.domain.monitoring import CheckState, item_verdict, next_check_state
+from status_dashboard.domain.monitoring import (
+    CheckState,
+    item_verdict,
+    lease_expiry,
+    next_check_state,
+    next_due,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SCHEDULE = CheckSchedule(interval_s=30, timeout_s=5, fail_threshold=2, recover_threshold=2)
@@ -82,3 +88,43 @@ def test_a_check_that_never_ran_is_not_fresh() -> None:
     verdict = item_verdict([(CheckState(), SCHEDULE)], T0)
     assert verdict is not None
     assert not verdict.fresh
+
+
+# -- when checks run -----------------------------------------------------------------------------
+
+
+def test_a_check_runs_again_one_interval_later_on_its_own_grid() -> None:
+    first = next_due(7, SCHEDULE, T0)
+    second = next_due(7, SCHEDULE, first)
+
+    assert T0 < first <= T0 + SCHEDULE.interval
+    assert second - first == SCHEDULE.interval
+
+
+def test_a_late_or_slow_run_does_not_move_the_grid() -> None:
+    on_time = next_due(7, SCHEDULE, T0)
+    late = next_due(7, SCHEDULE, on_time - timedelta(seconds=1) + timedelta(seconds=4))
+
+    assert late == on_time + SCHEDULE.interval
+
+
+def test_a_worker_that_was_down_skips_the_runs_it_missed() -> None:
+    due = next_due(7, SCHEDULE, T0)
+    after_an_hour = next_due(7, SCHEDULE, due + timedelta(hours=1))
+
+    assert due + timedelta(hours=1) < after_an_hour <= due + timedelta(hours=1) + SCHEDULE.interval
+
+
+def test_a_thousand_checks_are_spread_over_their_interval() -> None:
+    offsets = sorted((next_due(n, SCHEDULE, T0) - T0).total_seconds() for n in range(1000))
+    per_second = [sum(1 for o in offsets if s < o <= s + 1) for s in range(30)]
+
+    # 1,000 over 30 s is 33 a second: no second holds twice its share, none is empty.
+    assert max(per_second) < 66
+    assert min(per_second) > 0
+
+
+def test_a_lease_lasts_the_checks_timeout_and_the_grace() -> None:
+    grace = timedelta(seconds=10)
+
+    assert lease_expiry(T0, SCHEDULE, grace) == T0 + timedelta(seconds=15)

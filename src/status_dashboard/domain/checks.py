@@ -153,6 +153,10 @@ class CheckSchedule:
         return timedelta(seconds=self.interval_s)
 
     @property
+    def timeout(self) -> timedelta:
+        return timedelta(seconds=self.timeout_s)
+
+    @property
     def stale_after(self) -> timedelta:
         seconds = self.stale_after_s if self.stale_after_s is not None else 3 * self.interval_s
         return timedelta(seconds=seconds)

@@ -8,9 +8,10 @@ about now.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from status_dashboard.domain.checks import CheckResult, CheckSchedule
 from status_dashboard.domain.effective import CheckVerdict
@@ -68,3 +69,34 @@ def item_verdict(
     failing = [state for state in fresh if state.failing]
     reason = failing[0].last_reason if failing else None
     return CheckVerdict(disrupted=bool(failing), fresh=bool(fresh), reason=reason)
+
+
+def lease_expiry(now: datetime, schedule: CheckSchedule, grace: timedelta) -> datetime:
+    """Until when a worker that claims a check at `now` holds it: the check's own timeout and
+    `grace` to record the result. A worker that dies is replaced one lease later at most, and a
+    short check is not kept waiting behind the longest timeout of the catalog."""
+    return now + schedule.timeout + grace
+
+
+def next_due(check_id: int, schedule: CheckSchedule, after: datetime) -> datetime:
+    """The first run of a check strictly after `after`, on a grid of its interval placed at a
+    stable offset of its own.
+
+    The offsets spread a thousand checks defined at once over their interval instead of
+    running them all in the same second, every interval, for ever; and since the grid does
+    not move with the run's own duration or delay, a check does not drift.
+    """
+    interval = schedule.interval_s
+    offset = _phase(check_id) * interval
+    elapsed = (after - _EPOCH).total_seconds() - offset
+    runs = int(elapsed // interval) + 1
+    return _EPOCH + timedelta(seconds=offset + runs * interval)
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _phase(check_id: int) -> float:
+    """A fraction in [0, 1) that depends only on the check, spread evenly over checks."""
+    digest = hashlib.blake2b(check_id.to_bytes(8, "big", signed=True), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64

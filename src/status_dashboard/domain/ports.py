@@ -279,11 +279,12 @@ class MonitorStore(Protocol):
     def checks(self, environment_key: str | None = None) -> Sequence[StoredCheck]: ...
 
     def claim_due(
-        self, worker: str, now: datetime, lease_for: timedelta, limit: int
+        self, worker: str, now: datetime, grace: timedelta, limit: int
     ) -> Sequence[Lease]:
-        """Lease to `worker`, until now + lease_for, up to `limit` checks due at `now` that no
-        live lease holds, soonest due first. Two workers never get the same check (on
-        PostgreSQL `FOR UPDATE SKIP LOCKED`); an expired lease is free to take."""
+        """Lease to `worker` up to `limit` checks due at `now` that no live lease holds, soonest
+        due first, each until `lease_expiry(now, its schedule, grace)`. Two workers never get
+        the same check (on PostgreSQL `FOR UPDATE SKIP LOCKED`); an expired lease is free to
+        take."""
         ...
 
     def record_result(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.effective import CheckVerdict
-from status_dashboard.domain.monitoring import CheckState, item_verdict
+from status_dashboard.domain.monitoring import CheckState, item_verdict, lease_expiry
 from status_dashboard.domain.ports import Lease, StoredCheck
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.check_codec import (
@@ -100,12 +100,11 @@ class MemoryMonitorStore:
         return tuple(_stored(c, where[c.item_id]) for c in rows)
 
     def claim_due(
-        self, worker: str, now: datetime, lease_for: timedelta, limit: int
+        self, worker: str, now: datetime, grace: timedelta, limit: int
     ) -> Sequence[Lease]:
         if limit < 1:
             return ()
         now = as_utc(now)
-        expires_at = now + lease_for
         db = self.database
         with db.lock:
             due = sorted(
@@ -117,10 +116,13 @@ class MemoryMonitorStore:
                 ),
                 key=lambda c: (c.next_due, c.id),
             )[:limit]
-            for check in due:
-                db.checks[check.id] = replace(check, leased_by=worker, lease_expires_at=expires_at)
+            leases = []
             where = db.item_environments()
-        return tuple(Lease(_stored(c, where[c.item_id]), worker, expires_at) for c in due)
+            for check in due:
+                until = lease_expiry(now, schedule_of(check.schedule), grace)
+                db.checks[check.id] = replace(check, leased_by=worker, lease_expires_at=until)
+                leases.append(Lease(_stored(check, where[check.item_id]), worker, until))
+        return tuple(leases)
 
     def record_result(
         self, lease: Lease, result: CheckResult, state: CheckState, next_due: datetime
@@ -162,7 +164,10 @@ class MemoryMonitorStore:
             check = next((c for c in db.checks.values() if c.push_token == token), None)
             if check is None:
                 return False
-            db.checks[check.id] = replace(check, last_push_at=as_utc(at))
+            at = as_utc(at)
+            # A failing push check is judged again at once: the push is news that it recovered.
+            due = min(check.next_due, at) if check.state.failing else check.next_due
+            db.checks[check.id] = replace(check, last_push_at=at, next_due=due)
         return True
 
     def last_push(self, check_id: int) -> datetime | None:

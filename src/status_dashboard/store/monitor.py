@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import bindparam, case, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.effective import CheckVerdict
-from status_dashboard.domain.monitoring import CheckState, item_verdict
+from status_dashboard.domain.monitoring import CheckState, item_verdict, lease_expiry
 from status_dashboard.domain.ports import Lease, StoredCheck
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.audit import record_audit
@@ -79,14 +79,13 @@ class SqlMonitorStore:
             return tuple(_stored_check(row) for row in connection.execute(query))
 
     def claim_due(
-        self, worker: str, now: datetime, lease_for: timedelta, limit: int
+        self, worker: str, now: datetime, grace: timedelta, limit: int
     ) -> Sequence[Lease]:
         if limit < 1:
             return ()
         now = as_utc(now)
-        expires_at = now + lease_for
         due = (
-            select(checks.c.id)
+            select(checks.c.id, checks.c.schedule)
             .where(checks.c.next_due <= now)
             .where(checks.c.leased_by.is_(None) | (checks.c.lease_expires_at <= now))
             .order_by(checks.c.next_due, checks.c.id)
@@ -95,17 +94,21 @@ class SqlMonitorStore:
             .with_for_update(skip_locked=True)
         )
         with row_writing(self._engine) as connection:
-            ids = [row.id for row in connection.execute(due)]
-            if not ids:
+            expiry = {
+                row.id: lease_expiry(now, schedule_of(row.schedule), grace)
+                for row in connection.execute(due)
+            }
+            if not expiry:
                 return ()
             connection.execute(
                 update(checks)
-                .where(checks.c.id.in_(ids))
-                .values(leased_by=worker, lease_expires_at=expires_at)
+                .where(checks.c.id == bindparam("claimed"))
+                .values(leased_by=worker, lease_expires_at=bindparam("until")),
+                [{"claimed": i, "until": until} for i, until in expiry.items()],
             )
-            rows = connection.execute(_stored().where(checks.c.id.in_(ids)))
+            rows = connection.execute(_stored().where(checks.c.id.in_(list(expiry))))
             found = {row.id: _stored_check(row) for row in rows}
-        return tuple(Lease(found[i], worker, expires_at) for i in ids if i in found)
+        return tuple(Lease(found[i], worker, until) for i, until in expiry.items() if i in found)
 
     def record_result(
         self, lease: Lease, result: CheckResult, state: CheckState, next_due: datetime
@@ -145,8 +148,13 @@ class SqlMonitorStore:
 
     def push(self, token: str, at: datetime) -> bool:
         with row_writing(self._engine) as connection:
+            at = as_utc(at)
+            # A failing push check is judged again at once: the push is news that it recovered.
+            recovered = checks.c.failing & (checks.c.next_due > at)
             updated = connection.execute(
-                update(checks).where(checks.c.push_token == token).values(last_push_at=as_utc(at))
+                update(checks)
+                .where(checks.c.push_token == token)
+                .values(last_push_at=at, next_due=case((recovered, at), else_=checks.c.next_due))
             )
         return updated.rowcount > 0
 

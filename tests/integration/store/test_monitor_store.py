@@ -161,7 +161,7 @@ def test_claim_due_leases_only_due_checks_soonest_first(backend: Backend) -> Non
     later = backend.monitor.claim_due("w1", NOW + 2 * MINUTE, MINUTE, 10)
     assert [lease.check.key for lease in later] == ["web", "port"]
     assert all(lease.worker == "w1" for lease in later)
-    assert all(lease.expires_at == NOW + 3 * MINUTE for lease in later)
+    assert all(lease.expires_at == NOW + 3 * MINUTE + SCHEDULE.timeout for lease in later)
 
 
 def test_a_leased_check_is_not_claimed_by_another_worker(backend: Backend) -> None:
@@ -182,7 +182,10 @@ def test_an_expired_lease_is_taken_over_and_its_first_holder_writes_nothing(
     (check,) = define(backend)
     (stale,) = backend.monitor.claim_due("w1", NOW, MINUTE, 10)
 
-    (taken,) = backend.monitor.claim_due("w2", NOW + MINUTE, MINUTE, 10)
+    assert (
+        backend.monitor.claim_due("w2", stale.expires_at - timedelta(seconds=1), MINUTE, 10) == ()
+    )
+    (taken,) = backend.monitor.claim_due("w2", stale.expires_at, MINUTE, 10)
 
     assert taken.check.id == check.id
     assert not run(backend, stale, failed(NOW + 2 * MINUTE))
@@ -275,6 +278,30 @@ def test_a_push_is_kept_for_its_check(backend: Backend) -> None:
     assert backend.monitor.push(TOKEN, LATER)
 
     assert backend.monitor.last_push(check.id) == LATER
+
+
+def test_a_push_makes_a_failing_push_check_due_at_once(backend: Backend) -> None:
+    define(backend, IDP, ("push", PushCheck(TOKEN)), ("web", WEB))
+    for lease in backend.monitor.claim_due("w1", NOW, MINUTE, 10):
+        result = failed(NOW, "no push yet")
+        failing = CheckState(True, 2, 0, NOW, result.reason)
+        assert backend.monitor.record_result(lease, result, failing, NOW + MINUTE)
+
+    assert backend.monitor.push(TOKEN, NOW + timedelta(seconds=5))
+
+    due = {c.key: c.next_due for c in backend.monitor.checks()}
+    assert due == {"push": NOW + timedelta(seconds=5), "web": NOW + MINUTE}
+
+
+def test_a_push_leaves_a_passing_check_on_its_schedule(backend: Backend) -> None:
+    define(backend, IDP, ("push", PushCheck(TOKEN)))
+    (lease,) = backend.monitor.claim_due("w1", NOW, MINUTE, 10)
+    passed = CheckResult(ok=True, reason="last push 1 s ago", at=NOW, duration_ms=0.1)
+    assert backend.monitor.record_result(lease, passed, CheckState(), NOW + MINUTE)
+
+    assert backend.monitor.push(TOKEN, NOW + timedelta(seconds=5))
+
+    assert backend.monitor.checks()[0].next_due == NOW + MINUTE
 
 
 def test_a_push_with_an_unknown_token_is_refused(backend: Backend) -> None:
