@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import signal
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from status_dashboard.api.admin.common import AdminServices
@@ -22,12 +27,14 @@ from status_dashboard.domain.ports import (
     MonitorStore,
     OperationsStore,
 )
+from status_dashboard.probes import HttpClients
 from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.catalog import load_catalog
 from status_dashboard.service.catalog_admin import CatalogAdmin
 from status_dashboard.service.health import HealthReport, assess_health
 from status_dashboard.service.operator import Operations
 from status_dashboard.service.publisher import DashboardPublisher, RegisterFlusher, utc_now
+from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.reconciler import Reconciler
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.tracing import ClientTracker
@@ -41,6 +48,8 @@ from status_dashboard.store.sql import (
     SqlOperationsStore,
 )
 from status_dashboard.web.admin import admin_ui
+from status_dashboard.worker import MonitorWorker, WorkerSettings
+from status_dashboard.worker.runner import OnChange
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +93,51 @@ def open_stores(settings: Settings) -> Stores:
 
 def accounts_for(stores: Stores) -> Accounts:
     return Accounts(stores.accounts, utc_now)
+
+
+def worker_settings(settings: Settings) -> WorkerSettings:
+    return WorkerSettings(
+        name=settings.worker_name or f"{socket.gethostname()}:{os.getpid()}",
+        concurrency=settings.monitor_concurrency,
+        grace=timedelta(seconds=settings.monitor_lease_grace),
+    )
+
+
+async def run_monitor(
+    settings: Settings, stores: Stores, stop: asyncio.Event, on_change: OnChange
+) -> None:
+    """The monitor until `stop`: the check loop, with HTTP connections pooled for its life.
+    `on_change` runs when a result may have changed what an item shows."""
+    async with HttpClients(max_connections=settings.monitor_concurrency) as http:
+        worker = MonitorWorker(
+            stores.monitor, utc_now, worker_settings(settings), http=http, on_change=on_change
+        )
+        await worker.run(stop)
+
+
+async def run_worker(settings: Settings, stores: Stores) -> None:
+    """`status-dashboard worker`: the monitor alone, until SIGTERM or SIGINT.
+
+    It decides the items its results move at once (which bumps the revision every server
+    polls), so a change is public within a server's refresh interval of the result."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stopper(stop, sig))
+    reconciler = Reconciler(stores.operations, utc_now)
+
+    async def decide() -> None:
+        await asyncio.to_thread(reconciler.run_once)
+
+    await run_monitor(settings, stores, stop, decide)
+
+
+def _stopper(stop: asyncio.Event, sig: signal.Signals) -> Callable[[], None]:
+    def handle() -> None:
+        log.info("event=stopping signal=%s running_checks_finish=yes", sig.name)
+        stop.set()
+
+    return handle
 
 
 @dataclass
@@ -161,6 +215,17 @@ class ServerRuntime:
                 self.flusher.run(self.settings.register_flush_interval, self._stop)
             ),
         ]
+        if self.settings.monitor:
+            self._tasks.append(
+                asyncio.create_task(
+                    run_monitor(self.settings, self.stores, self._stop, self.publish_verdicts)
+                )
+            )
+
+    async def publish_verdicts(self) -> None:
+        """A check result may have moved an item: decide again, and show it at once."""
+        if await asyncio.to_thread(self.reconciler.run_once):
+            await asyncio.to_thread(self.publisher.refresh)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -175,7 +240,11 @@ class ServerRuntime:
     def health(self) -> HealthReport:
         tolerance = max(5.0, 3 * self.settings.refresh_interval)
         return assess_health(
-            self.snapshot, self.publisher.health, now=time.monotonic(), tolerance=tolerance
+            self.snapshot,
+            self.publisher.health,
+            now=time.monotonic(),
+            tolerance=tolerance,
+            monitor_running=self.reconciler.monitor_running,
         )
 
     def session_secret(self) -> str:
@@ -204,6 +273,7 @@ class ServerRuntime:
                 health=self.health,
                 startup=self.start,
                 shutdown=self.stop,
+                push=PushReceiver(self.stores.monitor, utc_now),
                 admin=AdminServices(self.accounts, self.operations, self.catalog),
                 extra_routes=routes,
                 middleware=middleware,

@@ -1,4 +1,4 @@
-"""The `status-dashboard` command: serve | db | catalog (DESIGN.md §1)."""
+"""The `status-dashboard` command: serve | worker | db | catalog | user | token (DESIGN.md §1)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def main() -> None:
 @click.option("--no-monitor", "no_monitor", is_flag=True, default=False, help="run no checks here")
 @click.option("--access-log", is_flag=True, default=None, help="log every request")
 def serve(no_monitor: bool, **flags: Any) -> None:
-    """Serve the public API (and, on SQLite, the monitor)."""
+    """Serve the public API, the admin API and UI, and (unless --no-monitor) run the checks."""
     from status_dashboard.bootstrap import ServerRuntime, open_stores
     from status_dashboard.server import run
     from status_dashboard.service.catalog import CatalogInvalid
@@ -73,6 +73,28 @@ def serve(no_monitor: bool, **flags: Any) -> None:
     except (MissingSecret, ValueError) as exc:
         _fail(f"configuration: {exc}", code=2)
     run(app, host=settings.host, port=settings.port, access_log=settings.access_log)
+
+
+@main.command()
+@_DATABASE
+@click.option(
+    "--concurrency",
+    "monitor_concurrency",
+    type=int,
+    help="checks run at once [env STATUS_DASHBOARD_MONITOR_CONCURRENCY; default 100]",
+)
+@click.option("--name", "worker_name", help="name in leases and heartbeats [default host:pid]")
+def worker(**flags: Any) -> None:
+    """Run the checks: claim the due ones, run them, record the results; SIGTERM (or Ctrl-C)
+    lets the running checks finish, then exits. Any number of workers share one database."""
+    import uvloop
+
+    from status_dashboard.bootstrap import open_stores, run_worker
+
+    settings = _settings(**flags)
+    configure_logging(settings.log_level)
+    _ensure_migrated(settings, migrate_if_needed=False)
+    uvloop.run(run_worker(settings, open_stores(settings)))
 
 
 @main.group()

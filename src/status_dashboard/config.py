@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     catalog: Path | None = None
     demo: bool = False
     monitor: bool = True
+    """Run the checks in the server process (`serve`); off when dedicated workers run them."""
+    monitor_concurrency: int = Field(
+        default=100, ge=1, le=10_000, description="checks one monitor runs at once"
+    )
+    monitor_lease_grace: float = Field(
+        default=10.0, gt=0, le=600, description="how long a lease outlives its check's timeout, s"
+    )
+    worker_name: str | None = None
+    """How a monitor signs its leases and heartbeats; host and process id unless set."""
     access_log: bool = False
     session_secret: SecretStr | None = None
     """Signs admin UI sessions; set it (the same on every replica) outside demo mode."""

@@ -30,8 +30,10 @@ from status_dashboard.api.errors import (
 from status_dashboard.api.openapi import openapi_document
 from status_dashboard.api.problems import Problem, ProblemError
 from status_dashboard.api.public import PREFIX, PublicDashboard
+from status_dashboard.api.push import push_route
 from status_dashboard.api.tracing import new_trace_id, trace_headers
 from status_dashboard.service.health import HealthReport
+from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.tracing import ClientTracker
 
@@ -48,6 +50,8 @@ class AppParts:
     startup: Callable[[], Awaitable[None]]
     shutdown: Callable[[], Awaitable[None]]
     admin: AdminServices | None = None
+    push: PushReceiver | None = None
+    """Receives the heartbeats of push checks; None where no monitor store is wired."""
     extra_routes: Sequence[BaseRoute] = ()
     """Routes of sibling parts (the admin web UI), mounted beside the API's own."""
     middleware: Sequence[Middleware] = ()
@@ -134,6 +138,8 @@ def _framework_routes(parts: AppParts) -> Starlette:
         Route("/api/v1/openapi.json", openapi_json, methods=["GET", "HEAD"]),
         Route("/health", health, methods=["GET", "HEAD"]),
     ]
+    if parts.push is not None:
+        routes.append(push_route(parts.push))
     if parts.admin is not None:
         routes.extend(ADMIN_ROUTES)
     routes.extend(parts.extra_routes)

@@ -30,11 +30,17 @@ class HealthReport:
 
 
 def assess_health(
-    snapshot: DashboardSnapshot, store: StoreHealth, *, now: float, tolerance: float
+    snapshot: DashboardSnapshot,
+    store: StoreHealth,
+    *,
+    now: float,
+    tolerance: float,
+    monitor_running: bool | None = None,
 ) -> HealthReport:
     """UP when the store answered within `tolerance` seconds and dashboards are rendered;
-    DEGRADED when the store is unreachable but the last rendered dashboards are still served;
-    DOWN when there is nothing to serve."""
+    DEGRADED when the store is unreachable but the last rendered dashboards are still served,
+    or when items have checks but no monitor reports (they show Unknown); DOWN when there is
+    nothing to serve."""
     store_up = store.reachable(now, tolerance)
     database: dict[str, Any] = {"status": "UP" if store_up else "DOWN"}
     if not store_up and store.last_error:
@@ -47,6 +53,9 @@ def assess_health(
             "environments": list(snapshot.environment_keys()),
         },
     }
+    if monitor_running is not None:
+        details["monitor"] = {"status": "UP" if monitor_running else "DOWN"}
     if not snapshot.ready:
         return HealthReport(HealthStatus.DOWN, details)
-    return HealthReport(HealthStatus.UP if store_up else HealthStatus.DEGRADED, details)
+    healthy = store_up and monitor_running is not False
+    return HealthReport(HealthStatus.UP if healthy else HealthStatus.DEGRADED, details)

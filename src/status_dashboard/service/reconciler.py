@@ -19,11 +19,15 @@ class Reconciler:
     def __init__(self, store: OperationsStore, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._clock = clock
+        self.monitor_running: bool | None = None
+        """What the last run found: whether a monitor reports (None before the first run)."""
 
     def run_once(self) -> int:
         """Decide every item again and store what changed; the number of items changed."""
         now = self._clock()
-        changes = reconcile(self._store.reconcile_inputs(now), now)
+        inputs = self._store.reconcile_inputs(now)
+        self.monitor_running = inputs.monitor_running
+        changes = reconcile(inputs, now)
         if changes:
             self._store.apply_states(changes)
             log.info("event=states_reconciled items=%s", len(changes))

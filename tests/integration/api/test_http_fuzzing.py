@@ -12,7 +12,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.generation.meta import ParameterLocation
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from status_dashboard.api.openapi import openapi_document
 
@@ -156,8 +157,13 @@ def test_with_an_admin_token_the_server_keeps_its_promises_too(
     fuzzed_server: RunningServer, case: schemathesis.Case
 ) -> None:
     token = _demo_admin_token(fuzzed_server)
+    excluded = [positive_data_acceptance]
+    if case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER):
+        # The token set here repairs a case whose flaw was a missing Authorization header, so
+        # the server is right to accept it: that case no longer holds negative data.
+        excluded.append(negative_data_rejection)
     case.call_and_validate(
         base_url=fuzzed_server.url,
         headers={"Authorization": f"Bearer {token}"},
-        excluded_checks=[positive_data_acceptance],
+        excluded_checks=excluded,
     )
