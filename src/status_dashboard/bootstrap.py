@@ -26,16 +26,19 @@ from status_dashboard.domain.ports import (
     DashboardStore,
     MonitorStore,
     OperationsStore,
+    UptimeStore,
 )
 from status_dashboard.probes import HttpClients
 from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.catalog import load_catalog
 from status_dashboard.service.catalog_admin import CatalogAdmin
+from status_dashboard.service.check_admin import CheckAdmin
 from status_dashboard.service.health import HealthReport, assess_health
 from status_dashboard.service.operator import Operations
 from status_dashboard.service.publisher import DashboardPublisher, RegisterFlusher, utc_now
 from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.reconciler import Reconciler
+from status_dashboard.service.retention import ROLL_UP_INTERVAL, HistoryKeeper
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.tracing import ClientTracker
 from status_dashboard.store.engine import create_engine_for
@@ -46,6 +49,7 @@ from status_dashboard.store.sql import (
     SqlDashboardStore,
     SqlMonitorStore,
     SqlOperationsStore,
+    SqlUptimeStore,
 )
 from status_dashboard.web.admin import admin_ui
 from status_dashboard.worker import MonitorWorker, WorkerSettings
@@ -77,6 +81,7 @@ class Stores:
     operations: OperationsStore
     audit: AuditLog
     monitor: MonitorStore
+    uptime: UptimeStore
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -88,6 +93,7 @@ def open_stores(settings: Settings) -> Stores:
         SqlOperationsStore(engine),
         SqlAuditLog(engine),
         SqlMonitorStore(engine),
+        SqlUptimeStore(engine),
     )
 
 
@@ -100,6 +106,7 @@ def worker_settings(settings: Settings) -> WorkerSettings:
         name=settings.worker_name or f"{socket.gethostname()}:{os.getpid()}",
         concurrency=settings.monitor_concurrency,
         grace=timedelta(seconds=settings.monitor_lease_grace),
+        stats_every=settings.monitor_stats_interval,
     )
 
 
@@ -113,6 +120,16 @@ async def run_monitor(
             stores.monitor, utc_now, worker_settings(settings), http=http, on_change=on_change
         )
         await worker.run(stop)
+
+
+def history_keeper(settings: Settings, stores: Stores) -> HistoryKeeper:
+    return HistoryKeeper(
+        stores.uptime,
+        stores.monitor,
+        utc_now,
+        raw_retention=timedelta(days=settings.results_retention_days),
+        aggregate_retention=timedelta(days=settings.aggregates_retention_days),
+    )
 
 
 async def run_worker(settings: Settings, stores: Stores) -> None:
@@ -129,7 +146,11 @@ async def run_worker(settings: Settings, stores: Stores) -> None:
     async def decide() -> None:
         await asyncio.to_thread(reconciler.run_once)
 
+    # Uptime and retention are kept by every worker and server: the passes are idempotent, so
+    # a deployment needs no process of its own for them.
+    keeping = asyncio.create_task(history_keeper(settings, stores).run(ROLL_UP_INTERVAL, stop))
     await run_monitor(settings, stores, stop, decide)
+    await keeping
 
 
 def _stopper(stop: asyncio.Event, sig: signal.Signals) -> Callable[[], None]:
@@ -178,6 +199,13 @@ class ServerRuntime:
             utc_now,
             after_write=self.publisher.refresh,
         )
+        self.checks = CheckAdmin(
+            self.stores.monitor,
+            self.stores.dashboards,
+            self.reconciler,
+            utc_now,
+            after_write=self.publisher.refresh,
+        )
 
     def load_startup_catalog(self) -> None:
         """`--catalog FILE` (idempotent), or with `--demo` the demo catalog into an empty store."""
@@ -213,6 +241,9 @@ class ServerRuntime:
             asyncio.create_task(self.publisher.run(interval, self._stop)),
             asyncio.create_task(
                 self.flusher.run(self.settings.register_flush_interval, self._stop)
+            ),
+            asyncio.create_task(
+                history_keeper(self.settings, self.stores).run(ROLL_UP_INTERVAL, self._stop)
             ),
         ]
         if self.settings.monitor:
@@ -274,7 +305,7 @@ class ServerRuntime:
                 startup=self.start,
                 shutdown=self.stop,
                 push=PushReceiver(self.stores.monitor, utc_now),
-                admin=AdminServices(self.accounts, self.operations, self.catalog),
+                admin=AdminServices(self.accounts, self.operations, self.catalog, self.checks),
                 extra_routes=routes,
                 middleware=middleware,
             )

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     register_flush_interval: float = Field(
         default=5.0, gt=0, description="client register flush, s"
     )
+    results_retention_days: float = Field(
+        default=7, gt=0, description="how long raw check results are kept, days"
+    )
+    aggregates_retention_days: float = Field(
+        default=400, gt=0, description="how long hourly and daily aggregates are kept, days"
+    )
     catalog: Path | None = None
     demo: bool = False
     monitor: bool = True
@@ -40,6 +46,9 @@ class Settings(BaseSettings):
     )
     monitor_lease_grace: float = Field(
         default=10.0, gt=0, le=600, description="how long a lease outlives its check's timeout, s"
+    )
+    monitor_stats_interval: float = Field(
+        default=60.0, gt=0, description="how often a monitor logs its run statistics, s"
     )
     worker_name: str | None = None
     """How a monitor signs its leases and heartbeats; host and process id unless set."""

@@ -118,3 +118,19 @@ def test_prod_iam_items_are_translated_into_dutch_and_french(prod: EnvironmentSp
     for item in iam.items:
         assert {"nl", "fr"} <= set(item.translations), item.key
         assert all(t.name for t in item.translations.values()), item.key
+
+
+def test_only_prod_items_have_checks_and_they_never_leave_the_machine(demo: CatalogSpec) -> None:
+    checked = {
+        (env.key, item.key): item.checks
+        for env in demo.environments
+        for item in items_of(env)
+        if item.checks
+    }
+
+    assert set(checked) == {("prod", "etee-jwks"), ("prod", "ehbox-webapp"), ("prod", "belrai")}
+    for checks in checked.values():
+        for _, definition, schedule in checks or ():
+            target = getattr(definition, "url", None) or getattr(definition, "host", "")
+            assert target.startswith(("127.0.0.1", "http://127.0.0.1:")), target
+            assert (schedule.interval_s, schedule.timeout_s) == (10, 3)

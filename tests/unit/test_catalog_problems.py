@@ -293,11 +293,18 @@ CASES = [
         id="description a number",
     ),
     pytest.param(
-        item_with("checks: []"),
+        item_with("monitor: on"),
+        9,
+        f"{ITEM}.monitor",
+        "unknown field 'monitor'",
+        id="unknown item field",
+    ),
+    pytest.param(
+        item_with("checks: {web: {type: tcp}}"),
         9,
         f"{ITEM}.checks",
-        "unknown field 'checks'",
-        id="checks not yet supported",
+        "must be a list of checks, not a mapping",
+        id="checks as a mapping",
     ),
     pytest.param(
         item_with("id: 715D31B5A498A4587FEDC57DADA6A9DF"),
@@ -440,7 +447,7 @@ def test_every_problem_of_a_file_is_reported_in_one_pass_in_file_order() -> None
                   idp:
                     name: IDP
                     status: broken
-                    checks: []
+                    checks: {}
                   sts:
                     order: zero
           acc:

@@ -112,6 +112,14 @@ SCHEMAS: dict[str, Any] = {
             "details": {"type": "object"},
         },
     },
+    "PushReceipt": {
+        "type": "object",
+        "required": ["status", "at"],
+        "properties": {
+            "status": {"type": "string", "enum": ["received"]},
+            "at": {"type": "string", "format": "date-time"},
+        },
+    },
 }
 
 _TRACE: dict[str, Any] = {
@@ -203,6 +211,34 @@ def _dashboard_operation(summary: str, *, with_environment: bool) -> dict[str, A
     return {"summary": summary, "parameters": parameters, "responses": responses}
 
 
+def _push_operation() -> dict[str, Any]:
+    return {
+        "operationId": "push",
+        "summary": "The heartbeat of a push check",
+        "description": "A service (or a scheduled job) calls this at least once per interval "
+        "of its push check; silence for longer turns the check failing. No body is needed.",
+        "parameters": [
+            {
+                "name": "token",
+                "in": "path",
+                "required": True,
+                "description": "The push check's token, as its definition gives it.",
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,128}$"},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "Received.",
+                "headers": _TRACE,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PushReceipt"}}
+                },
+            },
+            "404": _problem("No push check has this token."),
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -226,6 +262,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "getEnvironmentDashboard",
                 }
             },
+            "/api/v1/push/{token}": {"post": _push_operation()},
             **admin_paths(),
             "/health": {
                 "get": {

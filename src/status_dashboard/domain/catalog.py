@@ -4,6 +4,10 @@ A catalog file (DESIGN.md §5) becomes a `CatalogSpec`; `merge_catalog` is the p
 the current environments and a spec into the next environments, so every store applies a catalog
 the same way: keys map to stable ids, loading the same file twice changes nothing, and
 `last_updated` moves only when an item's status or description does.
+
+Checks are part of the merge too, though not of the tree: the store hands in the checks every
+item has now, and the merge says which items get other checks (`check_writes`), so that a load
+that declares the same checks again changes nothing either.
 """
 
 from __future__ import annotations
@@ -13,9 +17,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from status_dashboard.domain import ids
+from status_dashboard.domain.catalog_checks import NO_CHECKS, CheckMerge, CheckSpec, ChecksWrite
 from status_dashboard.domain.errors import CatalogConflict
 from status_dashboard.domain.model import Environment, Group, Item, Translation
 from status_dashboard.domain.status import StatusCode
+
+__all__ = [
+    "CatalogMerge",
+    "CatalogSpec",
+    "CheckSpec",
+    "ChecksWrite",
+    "EnvironmentSpec",
+    "GroupSpec",
+    "ItemSpec",
+    "StatusChange",
+    "merge_catalog",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +42,9 @@ class ItemSpec:
     `status` given: the file sets status and description (no description in the file clears it).
     `status` omitted: the status stays as it is (a new item starts Unknown, DESIGN.md §4);
     a description given alone replaces only the description.
+
+    `checks` None: the item's checks stay as they are; a tuple, even an empty one: these are
+    the item's checks, and any other it has goes.
     """
 
     key: str
@@ -34,6 +54,7 @@ class ItemSpec:
     status: StatusCode | None = None
     description: str | None = None
     translations: Mapping[str, Translation] = field(default_factory=dict)
+    checks: tuple[CheckSpec, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +82,16 @@ class EnvironmentSpec:
 class CatalogSpec:
     environments: tuple[EnvironmentSpec, ...] = ()
 
+    @property
+    def declares_checks(self) -> bool:
+        """Whether any item says what its checks are (else a store need not read them)."""
+        return any(
+            item.checks is not None
+            for env in self.environments
+            for group in env.groups
+            for item in group.items
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
@@ -85,6 +116,7 @@ class CatalogMerge:
     removed_group_ids: tuple[str, ...]
     removed_item_ids: tuple[str, ...]
     unlisted: tuple[str, ...]
+    check_writes: tuple[ChecksWrite, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -93,6 +125,7 @@ class CatalogMerge:
 
 @dataclass
 class _Account:
+    checks: CheckMerge
     changes: list[str] = field(default_factory=list)
     status_changes: list[StatusChange] = field(default_factory=list)
     removed_group_ids: list[str] = field(default_factory=list)
@@ -101,16 +134,23 @@ class _Account:
 
 
 def merge_catalog(
-    current: Sequence[Environment], spec: CatalogSpec, now: datetime, *, prune: bool = False
+    current: Sequence[Environment],
+    spec: CatalogSpec,
+    now: datetime,
+    *,
+    prune: bool = False,
+    checks: Mapping[str, Sequence[CheckSpec]] = NO_CHECKS,
 ) -> CatalogMerge:
     """The environments after applying `spec` to `current` at `now`.
 
     Groups and items missing from the file are kept and listed in `unlisted`, unless `prune`,
-    which removes them. Environments are never removed by a catalog.
+    which removes them. Environments are never removed by a catalog. `checks` are the checks
+    every item has now, by item id; they may be left out when `spec` declares no checks.
 
-    Raises CatalogConflict when the result would have no default environment.
+    Raises CatalogConflict when the result would have no default environment, or two checks
+    that answer to one push token.
     """
-    account = _Account()
+    account = _Account(CheckMerge(checks))
     by_key = {env.key: env for env in current}
     merged: dict[str, Environment] = dict(by_key)
     for env_spec in spec.environments:
@@ -130,6 +170,7 @@ def merge_catalog(
             "no environment would be the default one served at /api/v1/dashboard; "
             "mark one environment `default: true`"
         )
+    account.checks.ensure_unique_push_tokens(ordered)
     return CatalogMerge(
         environments=ordered,
         changes=tuple(account.changes),
@@ -137,6 +178,7 @@ def merge_catalog(
         removed_group_ids=tuple(account.removed_group_ids),
         removed_item_ids=tuple(account.removed_item_ids),
         unlisted=tuple(account.unlisted),
+        check_writes=account.checks.writes(),
     )
 
 
@@ -276,6 +318,7 @@ def _merge_item(
                 item.id, env_key, now, None, status, item.description, "catalog: item created"
             )
         )
+        _merge_checks(where, item.id, item.id, spec, account)
         return item
     _, old = existing
     status = spec.status if spec.status is not None else old.status_code
@@ -299,6 +342,7 @@ def _merge_item(
                 item_id, env_key, now, old.status_code, status, description, "catalog load"
             )
         )
+    _merge_checks(where, old.id, item_id, spec, account)
     return Item(
         id=item_id,
         key=spec.key,
@@ -309,6 +353,14 @@ def _merge_item(
         description=description,
         translations=spec.translations,
     )
+
+
+def _merge_checks(
+    where: str, previous_id: str, item_id: str, spec: ItemSpec, account: _Account
+) -> None:
+    change = account.checks.item(previous_id, item_id, spec.checks)
+    if change is not None:
+        account.changes.append(f"{where}: {change}")
 
 
 def _replace_env(env: Environment, *, is_default: bool) -> Environment:

@@ -6,7 +6,7 @@ one contract test suite runs against both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -25,6 +25,7 @@ from status_dashboard.domain.operations import (
     MaintenanceWindow,
     Override,
 )
+from status_dashboard.domain.uptime import CheckPeriod, DailyBar, ItemUptime
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,4 +315,39 @@ class MonitorStore(Protocol):
 
     def prune_results(self, older_than: datetime) -> int:
         """Delete raw results older than `older_than`; how many went."""
+        ...
+
+
+class UptimeStore(Protocol):
+    """History kept as aggregates: seconds per status per item, and runs per check, per hour
+    and per UTC day (domain.uptime), so that uptime and the daily bars are one cheap read and a
+    check's history outlives its raw results."""
+
+    def roll_up(self, now: datetime) -> int:
+        """Recompute the aggregates of every hour and day from the last roll-up's open hour (or
+        the earliest data, the first time) up to `now`, the still open hour and day included;
+        rows written. One transaction; running it again, or in two processes at once, gives
+        the same rows."""
+        ...
+
+    def uptime(self, environment_key: str, now: datetime) -> Mapping[str, ItemUptime]:
+        """Every item of the environment by id, over the windows of `domain.uptime.WINDOWS`
+        ending at `now`; as of the last roll-up. Empty for an unknown environment."""
+        ...
+
+    def daily_bars(self, item_id: str, now: datetime, days: int = 90) -> Sequence[DailyBar]:
+        """The item's last `days` UTC days, oldest first, today last; a day without data has
+        no seconds at all."""
+        ...
+
+    def check_hours(self, check_id: int, since: datetime, until: datetime) -> Sequence[CheckPeriod]:
+        """The hours of the check that overlap [since, until) and had runs, oldest first."""
+        ...
+
+    def check_days(self, check_id: int, since: datetime, until: datetime) -> Sequence[CheckPeriod]:
+        """As `check_hours`, per UTC day."""
+        ...
+
+    def prune(self, aggregates_before: datetime) -> int:
+        """Delete the hours and days that ended at or before `aggregates_before`; how many."""
         ...

@@ -9,7 +9,8 @@ with its line, column and field path, before anything is applied; applying is th
     (the store may raise domain.errors.CatalogConflict when a valid file contradicts its data)
 
 Modules: catalog_yaml (text -> tree with places), catalog_format (tree -> CatalogSpec),
-catalog_problems (the problem and the exception).
+catalog_checks (an item's `checks:`, spelt as `check_fields` says), catalog_problems (the problem
+and the exception).
 """
 
 from __future__ import annotations

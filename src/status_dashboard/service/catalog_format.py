@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from re import Pattern
 from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
@@ -18,8 +17,9 @@ from status_dashboard.domain import ids
 from status_dashboard.domain.catalog import CatalogSpec, EnvironmentSpec, GroupSpec, ItemSpec
 from status_dashboard.domain.model import LANGUAGES, Translation
 from status_dashboard.domain.status import StatusCode
+from status_dashboard.service.catalog_checks import CheckReader
 from status_dashboard.service.catalog_problems import CatalogProblem
-from status_dashboard.service.catalog_yaml import Entry, Node, entries, is_boolean, join
+from status_dashboard.service.catalog_yaml import Entry, Node, entries, is_boolean, join, kind_of
 
 FORMAT_VERSION = 1
 NAME_MAX = 200
@@ -29,7 +29,7 @@ ORDER_MAX = 1_000_000
 _TOP = ("version", "environments")
 _ENVIRONMENT = ("name", "order", "default", "strict", "groups")
 _GROUP = ("id", "name", "order", "items")
-_ITEM = ("id", "name", "order", "status", "description", "translations")
+_ITEM = ("id", "name", "order", "status", "description", "translations", "checks")
 _TRANSLATION = ("name", "description")
 
 _KEY_HINT = (
@@ -77,6 +77,7 @@ class _Reader:
         self.problems: list[CatalogProblem] = []
         self._ids: dict[str, str] = {}  # id -> path of the group or item that has it
         self._default: str | None = None  # key of the environment declared the default
+        self._checks = CheckReader(self)
 
     def report(self, node: Node, message: str) -> None:
         problem = CatalogProblem(self.filename, node.line, node.column, node.path, message)
@@ -185,6 +186,7 @@ class _Reader:
             status=self.status(fields.get("status")),
             description=self.description(fields.get("description")),
             translations=self.translations(fields.get("translations")),
+            checks=self._checks.checks(fields.get("checks")),
         )
         return _Placed(spec, order_at, explicit)
 
@@ -193,7 +195,7 @@ class _Reader:
             return _NO_TRANSLATIONS
         if not isinstance(declared.value.value, Mapping):
             self.report(
-                declared.value, f"must be a mapping of languages, not {_kind(declared.value)}"
+                declared.value, f"must be a mapping of languages, not {kind_of(declared.value)}"
             )
             return _NO_TRANSLATIONS
         found: dict[str, Translation] = {}
@@ -226,7 +228,7 @@ class _Reader:
         if node.value is None:
             return {}
         if not isinstance(node.value, Mapping):
-            self.report(node, f"{what} must be a mapping of fields, not {_kind(node)}")
+            self.report(node, f"{what} must be a mapping of fields, not {kind_of(node)}")
             return None
         found: dict[str, Entry] = {}
         for entry in entries(node):
@@ -242,7 +244,7 @@ class _Reader:
         if node.value is None:
             return []
         if not isinstance(node.value, Mapping):
-            self.report(node, f"must be a mapping of {what} keys to {what}s, not {_kind(node)}")
+            self.report(node, f"must be a mapping of {what} keys to {what}s, not {kind_of(node)}")
             return []
         good = []
         for position, entry in enumerate(entries(node), start=1):
@@ -250,7 +252,7 @@ class _Reader:
             if not isinstance(key, str):
                 self.report(
                     entry.key,
-                    f"{what} keys must be text, not {_kind(entry.key)} (put it in quotes)",
+                    f"{what} keys must be text, not {kind_of(entry.key)} (put it in quotes)",
                 )
             elif not ids.KEY_PATTERN.fullmatch(key):
                 self.report(entry.key, f"{key!r} is not a valid {what} key: {_KEY_HINT}")
@@ -320,7 +322,7 @@ class _Reader:
         if node.value is None:
             return ""
         if not isinstance(node.value, str):
-            self.report(node, f"must be text, not {_kind(node)} (put it in quotes)")
+            self.report(node, f"must be text, not {kind_of(node)} (put it in quotes)")
             return None
         return node.value.strip()
 
@@ -330,7 +332,7 @@ class _Reader:
         if is_boolean(declared.value.value):
             return bool(declared.value.value)
         # Only real YAML booleans: "yes", "on" or 1 are typos more often than intent.
-        self.report(declared.value, f"must be true or false, not {_kind(declared.value)}")
+        self.report(declared.value, f"must be true or false, not {kind_of(declared.value)}")
         return None
 
     def version(self, declared: Entry | None) -> None:
@@ -380,23 +382,3 @@ class _Reader:
             self._default = key
         else:
             self.report(at, f"only one environment can be the default, and {self._default!r} is")
-
-
-def _kind(node: Node) -> str:
-    """How a value reads to the author of the file, for messages."""
-    value = node.value
-    if value is None:
-        return "nothing"
-    if is_boolean(value):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value.strip()[:40]!r}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, date):
-        return f"the date {value.isoformat()}"
-    if isinstance(value, list | tuple | set):
-        return "a list"
-    return type(value).__name__

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -65,6 +66,40 @@ def entries(node: Node) -> Iterator[Entry]:
             # ruamel places an empty value at the start of the next token, often a line below.
             value_line, value_col = key_line, key_col
         yield Entry(Node(key, path, key_line, key_col), Node(value, path, value_line, value_col))
+
+
+def elements(node: Node) -> Iterator[Node]:
+    """The elements of a list node in file order, each with its path (`checks[0]`) and place.
+
+    An element that is an alias (`- *web`) is placed at its anchor, where its text is.
+    """
+    sequence = node.value
+    assert isinstance(sequence, list)
+    data = getattr(getattr(sequence, "lc", None), "data", None) or {}
+    for index, value in enumerate(sequence):
+        place = data.get(index)
+        line, column = (place[0] + 1, place[1] + 1) if place else (node.line, node.column)
+        yield Node(value, f"{node.path}[{index}]", line, column)
+
+
+def kind_of(node: Node) -> str:
+    """How a value reads to the author of the file, for messages."""
+    value = node.value
+    if value is None:
+        return "nothing"
+    if is_boolean(value):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value.strip()[:40]!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list | tuple | set):
+        return "a list"
+    return type(value).__name__
 
 
 def _place(mapping: Mapping[Any, Any], key: object, fallback: Node) -> tuple[int, int, int, int]:

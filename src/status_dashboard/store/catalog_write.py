@@ -3,22 +3,27 @@
 The order of the statements is what keeps every constraint satisfied after each one:
 environments exist before what they contain; leaving items are deleted before another item takes
 their id; groups exist before items move into them; groups that leave are deleted last, once
-every item that stays has moved out (deleting a group cascades to its items).
+every item that stays has moved out (deleting a group cascades to its items). Checks are set
+after all of it, when every item they belong to exists under its new id.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from status_dashboard.domain.catalog import StatusChange
+from status_dashboard.domain.catalog import CheckSpec, ChecksWrite, StatusChange
+from status_dashboard.store.check_codec import definition_of, schedule_of
+from status_dashboard.store.monitor import _replace_checks
 from status_dashboard.store.plan import CatalogWrite, GroupRow, ItemRow, RowChanges
-from status_dashboard.store.records import CATALOG_ACTOR
+from status_dashboard.store.records import CATALOG_ACTOR, check_checks
 from status_dashboard.store.tables import (
+    checks,
     environments,
     groups,
     item_status_events,
@@ -41,6 +46,32 @@ def write_catalog(connection: Connection, write: CatalogWrite, now: datetime) ->
     _upsert_rows(connection, items, write.items)
     _replace_translations(connection, write)
     _delete(connection, groups, write.groups.deletes)
+
+
+def stored_checks(connection: Connection) -> dict[str, tuple[CheckSpec, ...]]:
+    """Every item's checks as a catalog declares them, by item id: what a merge compares with."""
+    query = select(checks.c.item_id, checks.c.key, checks.c.definition, checks.c.schedule)
+    found: defaultdict[str, list[CheckSpec]] = defaultdict(list)
+    for row in connection.execute(query.order_by(checks.c.item_id, checks.c.key)):
+        found[row.item_id].append(
+            (row.key, definition_of(row.definition), schedule_of(row.schedule))
+        )
+    return {item_id: tuple(specs) for item_id, specs in found.items()}
+
+
+def write_checks(connection: Connection, writes: Sequence[ChecksWrite], now: datetime) -> None:
+    """Give each item its checks, as `MonitorStore.set_checks` does (kept keys keep their state)."""
+    if not writes:
+        return
+    for write in writes:
+        check_checks(write.checks)
+    # The merge has made sure no two checks of the result share a push token, but a token may
+    # move from one item of the load to another: clear them all first, so the order of the
+    # items does not matter to the unique constraint.
+    changed = [write.item_id for write in writes]
+    connection.execute(update(checks).where(checks.c.item_id.in_(changed)).values(push_token=None))
+    for write in writes:
+        _replace_checks(connection, write.item_id, write.checks, now)
 
 
 def record_status_changes(connection: Connection, changes: Sequence[StatusChange]) -> None:

@@ -15,15 +15,25 @@ operation atomic, as a transaction does for the SQL stores:
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from status_dashboard.domain.audit import AuditEntry
-from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
+from status_dashboard.domain.catalog import (
+    CatalogMerge,
+    CatalogSpec,
+    CheckSpec,
+    ChecksWrite,
+    StatusChange,
+    merge_catalog,
+)
 from status_dashboard.domain.errors import ConflictError, NotFoundError, StaleRevision
 from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment
 from status_dashboard.domain.ports import ClientRecord, ClientSighting
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.store.check_codec import definition_of, schedule_of
 from status_dashboard.store.memory_db import AuditRow, MemoryDatabase, frozen
 from status_dashboard.store.memory_monitor import MemoryMonitorStore
 from status_dashboard.store.memory_operations import (
@@ -31,6 +41,7 @@ from status_dashboard.store.memory_operations import (
     MemoryAuditLog,
     MemoryOperationsStore,
 )
+from status_dashboard.store.memory_uptime import MemoryUptimeStore
 from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import add, combine
 from status_dashboard.store.uniqueness import ensure_unique
@@ -43,6 +54,7 @@ __all__ = [
     "MemoryDatabase",
     "MemoryMonitorStore",
     "MemoryOperationsStore",
+    "MemoryUptimeStore",
 ]
 
 
@@ -87,13 +99,15 @@ class MemoryDashboardStore:
         with db.lock:
             if expected_revision is not None and db.revision != expected_revision:
                 raise StaleRevision("the catalog changed while this write was planned")
-            merge = merge_catalog(db.environments, spec, now, prune=prune)
+            checks = _stored_checks(db) if spec.declares_checks else {}
+            merge = merge_catalog(db.environments, spec, now, prune=prune, checks=checks)
             if not merge.changed:
                 return merge
             ensure_unique(merge.environments)
             db.follow_items(plan_write(db.environments, merge.environments).items)
             db.add_catalog_history(merge.status_changes)
             db.environments = frozen(merge.environments)
+            _write_checks(db, merge.check_writes, now)
             db.revision += 1
             if row is not None:
                 db.append_audit(row)
@@ -135,6 +149,33 @@ class MemoryDashboardStore:
 
     def ping(self) -> None:
         """Always reachable."""
+
+
+def _stored_checks(db: MemoryDatabase) -> dict[str, tuple[CheckSpec, ...]]:
+    """`store.catalog_write.stored_checks` in memory; the caller holds the lock."""
+    found: defaultdict[str, list[CheckSpec]] = defaultdict(list)
+    for check in sorted(db.checks.values(), key=lambda c: (c.item_id, c.key)):
+        found[check.item_id].append(
+            (check.key, definition_of(check.definition), schedule_of(check.schedule))
+        )
+    return {item_id: tuple(specs) for item_id, specs in found.items()}
+
+
+def _write_checks(db: MemoryDatabase, writes: Sequence[ChecksWrite], now: datetime) -> None:
+    """`store.catalog_write.write_checks` in memory; the caller holds the (re-entrant) lock.
+
+    The merge has made sure that no two checks of the result share a push token; tokens moving
+    between the items of one load are cleared first, as on SQL, so the order does not matter.
+    """
+    if not writes:
+        return
+    changed = {write.item_id for write in writes}
+    for check_id, check in list(db.checks.items()):
+        if check.item_id in changed:
+            db.checks[check_id] = replace(check, push_token=None)
+    monitor = MemoryMonitorStore(db)
+    for write in writes:
+        monitor.set_checks(write.item_id, write.checks, now)
 
 
 class MemoryClientRegister:

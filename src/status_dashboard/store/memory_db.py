@@ -25,6 +25,7 @@ from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment, Gro
 from status_dashboard.domain.monitoring import CheckState
 from status_dashboard.domain.operations import Incident, MaintenanceWindow, Override
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.domain.uptime import CheckPeriod, StatusSeconds
 from status_dashboard.store.plan import ItemRow, RowChanges
 from status_dashboard.store.records import (
     CATALOG_ACTOR,
@@ -33,6 +34,7 @@ from status_dashboard.store.records import (
     encode_json,
     unknown_environment,
 )
+from status_dashboard.store.rollup import Marker
 from status_dashboard.store.uniqueness import ensure_unique
 
 
@@ -86,7 +88,9 @@ class MemoryDatabase:
 
     def __init__(self, environments: Sequence[Environment] = DEFAULT_ENVIRONMENTS) -> None:
         ensure_unique(environments)
-        self.lock = threading.Lock()
+        # Re-entrant, so that one store's operation can run another's within one atomic step,
+        # as one SQL transaction spans several statements (a catalog load sets checks).
+        self.lock = threading.RLock()
         self.environments = frozen(environments)  # with the manual status of every item
         self.revision = 0
         self.history: list[HistoryEvent] = []
@@ -100,6 +104,12 @@ class MemoryDatabase:
         self.checks: dict[int, CheckRow] = {}
         self.check_results: list[ResultRow] = []
         self.heartbeats: dict[str, datetime] = {}
+        # History aggregates (memory_uptime), keyed by (item or check, start of the period).
+        self.item_hours: dict[tuple[str, datetime], StatusSeconds] = {}
+        self.item_days: dict[tuple[str, datetime], StatusSeconds] = {}
+        self.check_hours: dict[tuple[int, datetime], CheckPeriod] = {}
+        self.check_days: dict[tuple[int, datetime], CheckPeriod] = {}
+        self.rollup_marker: Marker | None = None
         self._ids = {
             name: itertools.count(1)
             for name in (

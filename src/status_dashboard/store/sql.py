@@ -29,7 +29,12 @@ from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.accounts import SqlAccountStore
 from status_dashboard.store.audit import SqlAuditLog, record_audit
-from status_dashboard.store.catalog_write import record_status_changes, write_catalog
+from status_dashboard.store.catalog_write import (
+    record_status_changes,
+    stored_checks,
+    write_catalog,
+    write_checks,
+)
 from status_dashboard.store.errors import StoreError, reason_of, translated
 from status_dashboard.store.monitor import SqlMonitorStore
 from status_dashboard.store.operations import SqlOperationsStore
@@ -39,6 +44,7 @@ from status_dashboard.store.tables import client_register, environments, item_st
 from status_dashboard.store.transactions import bump_revision, read_revision, reading, writing
 from status_dashboard.store.tree import load_tree
 from status_dashboard.store.uniqueness import ensure_unique
+from status_dashboard.store.uptime import SqlUptimeStore
 
 __all__ = [
     "SqlAccountStore",
@@ -47,6 +53,7 @@ __all__ = [
     "SqlDashboardStore",
     "SqlMonitorStore",
     "SqlOperationsStore",
+    "SqlUptimeStore",
 ]
 
 
@@ -82,7 +89,8 @@ class SqlDashboardStore:
             if expected_revision is not None and read_revision(connection) != expected_revision:
                 raise StaleRevision("the catalog changed while this write was planned")
             current = load_tree(connection)
-            merge = merge_catalog(current, spec, now, prune=prune)
+            checks = stored_checks(connection) if spec.declares_checks else {}
+            merge = merge_catalog(current, spec, now, prune=prune, checks=checks)
             if merge.changed:
                 ensure_unique(merge.environments)
                 self._write(connection, current, merge, now)
@@ -99,6 +107,7 @@ class SqlDashboardStore:
     ) -> None:
         try:
             write_catalog(connection, plan_write(current, merge.environments), now)
+            write_checks(connection, merge.check_writes, now)
             record_status_changes(connection, merge.status_changes)
             bump_revision(connection)
         except sa_exc.IntegrityError as exc:
@@ -107,6 +116,8 @@ class SqlDashboardStore:
             raise CatalogConflict(
                 f"the catalog contradicts the stored data: {_violation(exc, self._engine)}"
             ) from None
+        except ConflictError as exc:  # a push token taken, which the merge should have seen
+            raise CatalogConflict(f"the catalog contradicts the stored checks: {exc}") from None
 
     def delete_environment(
         self, environment_key: str, audit: AuditEntry, *, expected_revision: int | None = None

@@ -398,3 +398,55 @@ monitor_heartbeats = Table(
     Column("worker", String(_NAME), primary_key=True),
     Column("beat_at", UtcDateTime, nullable=False),
 )
+
+
+# History aggregates (store.uptime): one row per item or check per hour or UTC day that has
+# data, keyed by the period's first moment. Rows leave with their item or check (cascade), and
+# by age (`prune`); each period table is indexed by start, which is how both are pruned.
+
+
+def _item_seconds(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("item_id", String(32), _cascade("items.id"), nullable=False),
+        Column("starts_at", UtcDateTime, nullable=False),
+        Column("operational_s", Float, nullable=False),
+        Column("disrupted_s", Float, nullable=False),
+        Column("unknown_s", Float, nullable=False),
+        PrimaryKeyConstraint("item_id", "starts_at"),
+        Index(f"ix_{name}_starts_at", "starts_at"),
+    )
+
+
+def _check_runs(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("check_id", _Serial, ForeignKey("checks.id", ondelete="CASCADE"), nullable=False),
+        Column("starts_at", UtcDateTime, nullable=False),
+        Column("runs", Integer, nullable=False),
+        Column("failures", Integer, nullable=False),
+        Column("total_duration_ms", Float, nullable=False),
+        Column("max_duration_ms", Float, nullable=False),
+        PrimaryKeyConstraint("check_id", "starts_at"),
+        Index(f"ix_{name}_starts_at", "starts_at"),
+    )
+
+
+item_status_hours = _item_seconds("item_status_hours")
+item_status_days = _item_seconds("item_status_days")
+check_run_hours = _check_runs("check_run_hours")
+check_run_days = _check_runs("check_run_days")
+
+uptime_rollup = Table(
+    "uptime_rollup",
+    metadata,
+    # One row: the hour the last roll-up left open, and the newest history event and check
+    # result it saw, so that the next one also recomputes what arrived late or back-dated.
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("open_hour", UtcDateTime, nullable=False),
+    Column("last_event_id", BigInteger, nullable=False),
+    Column("last_result_id", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)

@@ -16,6 +16,7 @@ from status_dashboard.domain.accounts import Principal
 from status_dashboard.domain.audit import Page
 from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.catalog_admin import CatalogAdmin
+from status_dashboard.service.check_admin import CheckAdmin
 from status_dashboard.service.operator import Operations
 
 MAX_BODY_BYTES = 64 * 1024
@@ -30,6 +31,7 @@ class AdminServices:
     accounts: Accounts
     operations: Operations
     catalog: CatalogAdmin | None = None  # None: the catalog routes answer 404
+    checks: CheckAdmin | None = None  # None: the check routes answer 404
 
 
 def services(request: Request) -> AdminServices:

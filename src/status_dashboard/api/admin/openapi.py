@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from status_dashboard.api.admin.check_schemas import ChecksReplace
 from status_dashboard.api.admin.schemas import (
     EnvironmentCreate,
     EnvironmentUpdate,
@@ -100,6 +101,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     GroupUpdate,
     ItemCreate,
     ItemDefinitionUpdate,
+    ChecksReplace,
 )
 
 
@@ -306,6 +308,27 @@ def _catalog_paths() -> dict[str, Any]:
                 404,
                 409,
                 body=ItemCreate,
+            ),
+        },
+        env + "/items/{item_id}/checks": {
+            "description": (
+                "The item's checks, spelt as in a catalog file (docs/catalog.md); header values "
+                "and push tokens read as `***`, and `***` sent back keeps the stored secret."
+            ),
+            "parameters": [_ENV, _ITEM_ID],
+            "get": _operation(
+                "The item's checks with their state (failing, consecutive results, next run)",
+                200,
+                400,
+                404,
+            ),
+            "put": _operation(
+                "Replace the item's checks (admin): a kept key keeps its state, a key left out "
+                "goes with its results; 409 when a push token is another check's",
+                200,
+                404,
+                409,
+                body=ChecksReplace,
             ),
         },
         env + "/items/{item_id}/definition": {

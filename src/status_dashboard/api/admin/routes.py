@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from status_dashboard.api.admin.catalog_routes import catalog_routes, delete_item
+from status_dashboard.api.admin.check_routes import check_routes
 from status_dashboard.api.admin.common import (
     body,
     json_response,
@@ -351,3 +352,4 @@ ROUTES = [
     _resource(PREFIX + "/tokens/{token_id}", delete=revoke_token),
 ]
 ROUTES += catalog_routes(_resource, PREFIX)
+ROUTES += check_routes(_resource, PREFIX)
