@@ -28,3 +28,6 @@ def configure_logging(level: str) -> None:
     logging.getLogger("granian").setLevel(logging.ERROR)
     logging.getLogger("_granian").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request of every HTTP check at INFO: the results say it better.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
