@@ -262,6 +262,17 @@ class Lease:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One run of a leased check, to be recorded: its result, the check's new state, and when
+    it is due next."""
+
+    lease: Lease
+    result: CheckResult
+    state: CheckState
+    next_due: datetime
+
+
 class MonitorStore(Protocol):
     """Checks, their leases and results, and the monitor's heartbeat (DESIGN.md §6)."""
 
@@ -293,6 +304,11 @@ class MonitorStore(Protocol):
     ) -> bool:
         """Store `result`, the check's new `state` and `next_due`, and end the lease, in one
         transaction; False (nothing written) when the lease is no longer this worker's."""
+        ...
+
+    def record_results(self, findings: Sequence[Finding]) -> Sequence[bool]:
+        """`record_result` for many runs in one transaction; for each, whether it was recorded.
+        A busy worker writes its results in batches, not one transaction per check."""
         ...
 
     def results(self, check_id: int, *, limit: int) -> Sequence[CheckResult]:

@@ -16,7 +16,7 @@ from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.effective import CheckVerdict
 from status_dashboard.domain.monitoring import CheckState, item_verdict, lease_expiry
-from status_dashboard.domain.ports import Lease, StoredCheck
+from status_dashboard.domain.ports import Finding, Lease, StoredCheck
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.check_codec import (
     definition_of,
@@ -127,28 +127,37 @@ class MemoryMonitorStore:
     def record_result(
         self, lease: Lease, result: CheckResult, state: CheckState, next_due: datetime
     ) -> bool:
+        return self.record_results([Finding(lease, result, state, next_due)])[0]
+
+    def record_results(self, findings: Sequence[Finding]) -> Sequence[bool]:
+        db = self.database
+        with db.lock:
+            return [self._record(finding) for finding in findings]
+
+    def _record(self, finding: Finding) -> bool:
+        """One finding; the caller holds the lock."""
+        db, lease = self.database, finding.lease
+        check = db.checks.get(lease.check.id)
+        if (
+            check is None
+            or check.leased_by != lease.worker
+            or check.lease_expires_at != as_utc(lease.expires_at)
+        ):
+            return False
+        result, state = finding.result, finding.state
         stored_result = replace(result, at=as_utc(result.at), duration_ms=float(result.duration_ms))
         stored_state = replace(
             state,
             last_result_at=None if state.last_result_at is None else as_utc(state.last_result_at),
         )
-        db = self.database
-        with db.lock:
-            check = db.checks.get(lease.check.id)
-            if (
-                check is None
-                or check.leased_by != lease.worker
-                or check.lease_expires_at != as_utc(lease.expires_at)
-            ):
-                return False
-            db.checks[check.id] = replace(
-                check,
-                state=stored_state,
-                next_due=as_utc(next_due),
-                leased_by=None,
-                lease_expires_at=None,
-            )
-            db.check_results.append(ResultRow(db.next_id("result"), check.id, stored_result))
+        db.checks[check.id] = replace(
+            check,
+            state=stored_state,
+            next_due=as_utc(finding.next_due),
+            leased_by=None,
+            lease_expires_at=None,
+        )
+        db.check_results.append(ResultRow(db.next_id("result"), check.id, stored_result))
         return True
 
     def results(self, check_id: int, *, limit: int) -> Sequence[CheckResult]:

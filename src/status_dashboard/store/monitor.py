@@ -27,7 +27,7 @@ from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.effective import CheckVerdict
 from status_dashboard.domain.monitoring import CheckState, item_verdict, lease_expiry
-from status_dashboard.domain.ports import Lease, StoredCheck
+from status_dashboard.domain.ports import Finding, Lease, StoredCheck
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.audit import record_audit
 from status_dashboard.store.check_codec import (
@@ -113,27 +113,40 @@ class SqlMonitorStore:
     def record_result(
         self, lease: Lease, result: CheckResult, state: CheckState, next_due: datetime
     ) -> bool:
-        held = (
-            (checks.c.id == lease.check.id)
-            & (checks.c.leased_by == lease.worker)
-            & (checks.c.lease_expires_at == as_utc(lease.expires_at))
-        )
+        return self.record_results([Finding(lease, result, state, next_due)])[0]
+
+    def record_results(self, findings: Sequence[Finding]) -> Sequence[bool]:
+        if not findings:
+            return ()
+        recorded = []
         with row_writing(self._engine) as connection:
-            # One statement checks and ends the lease, so no other worker can slip in between.
-            updated = connection.execute(
-                update(checks)
-                .where(held)
-                .values(
-                    **_state_values(state),
-                    next_due=as_utc(next_due),
-                    leased_by=None,
-                    lease_expires_at=None,
+            for finding in findings:
+                lease = finding.lease
+                held = (
+                    (checks.c.id == lease.check.id)
+                    & (checks.c.leased_by == lease.worker)
+                    & (checks.c.lease_expires_at == as_utc(lease.expires_at))
                 )
-            )
-            if updated.rowcount != 1:
-                return False
-            connection.execute(insert(check_results).values(_result_values(lease.check.id, result)))
-        return True
+                # One statement checks and ends the lease, so no other worker can slip in.
+                updated = connection.execute(
+                    update(checks)
+                    .where(held)
+                    .values(
+                        **_state_values(finding.state),
+                        next_due=as_utc(finding.next_due),
+                        leased_by=None,
+                        lease_expires_at=None,
+                    )
+                )
+                recorded.append(updated.rowcount == 1)
+            rows = [
+                _result_values(finding.lease.check.id, finding.result)
+                for finding, kept in zip(findings, recorded, strict=True)
+                if kept
+            ]
+            if rows:
+                connection.execute(insert(check_results), rows)
+        return recorded
 
     def results(self, check_id: int, *, limit: int) -> Sequence[CheckResult]:
         check_limit(limit)

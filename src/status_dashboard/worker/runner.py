@@ -1,7 +1,8 @@
 """The check loop (ARCHITECTURE.md rule 9): claim the due checks, run them, record what they found.
 
 `run_due_checks_once` is one step: it claims as many due checks as there are free slots and starts
-each as a task. `run` repeats the step until told to stop, keeps the heartbeat that tells every
+each as a task. Results are written in batches: what finished while the last batch was being
+written goes in the next one, one transaction for many results. `run` repeats the step until told to stop, keeps the heartbeat that tells every
 server the monitor is up, and drains on stop: the checks already running finish and are
 recorded, nothing new starts.
 
@@ -23,7 +24,7 @@ from datetime import datetime, timedelta
 
 from status_dashboard.domain.checks import CheckResult, InvalidCheck, PushCheck
 from status_dashboard.domain.monitoring import CheckState, next_check_state, next_due
-from status_dashboard.domain.ports import Lease, MonitorStore
+from status_dashboard.domain.ports import Finding, Lease, MonitorStore
 from status_dashboard.probes import HttpClients, build_probe
 from status_dashboard.worker.stats import RunStats
 
@@ -68,6 +69,9 @@ class MonitorWorker:
         self._running: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
         self._changed = asyncio.Event()
+        self._pending: list[tuple[Finding, asyncio.Future[bool]]] = []
+        self._pending_ready = asyncio.Event()
+        self._recorder: asyncio.Task[None] | None = None
         self.stats = RunStats()
 
     @property
@@ -108,6 +112,8 @@ class MonitorWorker:
                 await self._pause(stop)
         finally:
             await self.drain()
+            if self._recorder is not None:
+                helpers.append(self._recorder)
             for helper in helpers:
                 helper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -154,9 +160,7 @@ class MonitorWorker:
         state = next_check_state(check.state, result, check.schedule)
         following = next_due(check.id, check.schedule, started)
         try:
-            recorded = await asyncio.to_thread(
-                self._store.record_result, lease, result, state, following
-            )
+            recorded = await self._record(Finding(lease, result, state, following))
         except Exception as exc:
             log.warning("event=record_failed check=%s error=%s", check.id, type(exc).__name__)
             return
@@ -164,6 +168,35 @@ class MonitorWorker:
             log.info("event=lease_lost check=%s worker=%s", check.id, lease.worker)
         elif _verdict_moved(check.state, state, check.schedule.stale_after, started):
             self._changed.set()
+
+    async def _record(self, finding: Finding) -> bool:
+        """Queue `finding` for the next batch; whether it was recorded."""
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_batches())
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((finding, future))
+        self._pending_ready.set()
+        return await future
+
+    async def _record_batches(self) -> None:
+        """Write what finished meanwhile in one transaction: while one batch is written the
+        next one gathers, so a busy worker pays one commit for many results."""
+        while True:
+            await self._pending_ready.wait()
+            self._pending_ready.clear()
+            batch, self._pending = self._pending, []
+            if not batch:
+                continue
+            try:
+                recorded = await asyncio.to_thread(
+                    self._store.record_results, [finding for finding, _ in batch]
+                )
+            except Exception as exc:
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), kept in zip(batch, recorded, strict=True):
+                future.set_result(kept)
 
     async def _probe(self, lease: Lease, now: datetime) -> CheckResult:
         check = lease.check

@@ -24,7 +24,7 @@ from status_dashboard.domain.checks import (
 from status_dashboard.domain.effective import CheckVerdict
 from status_dashboard.domain.errors import ConflictError, NotFoundError
 from status_dashboard.domain.monitoring import CheckState, next_check_state
-from status_dashboard.domain.ports import Lease, StoredCheck
+from status_dashboard.domain.ports import Finding, Lease, StoredCheck
 from status_dashboard.store.sql import SqlDashboardStore, SqlMonitorStore
 
 IDP, STS, BOX = (ids.item_id("prod", key) for key in ("idp", "sts", "ehbox-consult"))
@@ -220,6 +220,24 @@ def test_recording_a_result_stores_it_with_the_new_state_and_frees_the_check(
     assert backend.monitor.results(check.id, limit=5) == (result,)
     (again,) = backend.monitor.claim_due("w2", at + MINUTE, MINUTE, 10)
     assert again.check.state == state
+
+
+def test_results_recorded_in_one_batch_keep_each_lease_rule(backend: Backend) -> None:
+    define(backend, IDP, ("web", WEB), ("port", PORT))
+    port_lease, web_lease = backend.monitor.claim_due("w1", NOW, MINUTE, 10)
+    (taken,) = backend.monitor.claim_due("w2", port_lease.expires_at, MINUTE, 1)
+    assert taken.check.id == port_lease.check.id
+    at = NOW + timedelta(seconds=2)
+    findings = [
+        Finding(lease, failed(at), CheckState(False, 1, 0, at, "HTTP 503"), at + MINUTE)
+        for lease in (port_lease, web_lease)
+    ]
+
+    assert list(backend.monitor.record_results(findings)) == [False, True]
+
+    assert backend.monitor.results(port_lease.check.id, limit=5) == ()
+    assert len(backend.monitor.results(web_lease.check.id, limit=5)) == 1
+    assert list(backend.monitor.record_results([])) == []
 
 
 def test_results_are_listed_newest_first_and_pruned_by_age(backend: Backend) -> None:
