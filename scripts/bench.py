@@ -1,8 +1,10 @@
-"""`make bench`: the public API of one service process against nginx serving the same bytes.
+"""`make bench`: the public API of one service process against nginx serving the same bytes,
+then the monitor (bench_monitor).
 
 Starts `status-dashboard serve --demo` on a fresh SQLite database, then nginx with the JSON the
 service answered, and drives each in turn with wrk on the 200 and the 304 path. Prints a
 Markdown table and writes it into docs/performance.md (docs/performance.md says what is measured).
+The monitor's cases follow, with their own block in the same document; `--only` runs one part.
 Exits 0 whether or not the targets are met: a missed target is a measurement, printed as FAIL.
 Exits 1 when the bench itself cannot run, 130 when interrupted.
 """
@@ -21,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import bench_monitor
+import bench_monitor_report as mrep
 import bench_nginx
 import bench_procs as procs
 import bench_report as rep
@@ -62,6 +66,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    parser.add_argument(
+        "--only", choices=("api", "monitor"), help="run the API or the monitor cases alone"
+    )
     return parser.parse_args(argv)
 
 
@@ -291,10 +298,31 @@ def publish(measurements: rep.Measurements, write: bool) -> None:
         print(f"bench: TARGET FAILED: {verdict.target}: {verdict.observed}")
 
 
+def bench_monitoring() -> mrep.MonitorMeasurements:
+    nginx, wrk_bin = ensure_tools()
+    # The monitor serves no dashboard body of its own: the machine line leaves it out.
+    return bench_monitor.bench(nginx, wrk_bin, machine(nginx, wrk_bin, 0), HEADERS)
+
+
+def publish_monitoring(measurements: mrep.MonitorMeasurements, write: bool) -> None:
+    block = mrep.report(measurements)
+    print("\n" + block)
+    if write:
+        existing = DOC.read_text() if DOC.exists() else None
+        DOC.parent.mkdir(parents=True, exist_ok=True)
+        DOC.write_text(mrep.insert(existing, block))
+        print(f"bench: wrote {DOC.relative_to(ROOT)}")
+    for verdict in mrep.failed(measurements):
+        print(f"bench: TARGET FAILED: {verdict.target}: {verdict.observed}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        publish(bench(args), write=not args.no_write)
+        if args.only in (None, "api"):
+            publish(bench(args), write=not args.no_write)
+        if args.only in (None, "monitor"):
+            publish_monitoring(bench_monitoring(), write=not args.no_write)
     except (BenchSetupError, wrk.WrkError, subprocess.CalledProcessError, OSError) as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1
