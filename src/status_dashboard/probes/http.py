@@ -14,7 +14,6 @@ import ssl
 import time
 from datetime import datetime
 from types import TracebackType
-from urllib.parse import urlsplit
 
 import httpx
 
