@@ -100,6 +100,9 @@ class MonitorWorker:
             self._settings.name,
             self._settings.concurrency,
         )
+        # Beat before the first claim: a result decided before any heartbeat is stored would
+        # find the monitor "down" and show its item Unknown instead of what the check said.
+        await self._beat_once()
         helpers = [
             asyncio.create_task(self._beat(stop)),
             asyncio.create_task(self._report(stop)),
@@ -214,12 +217,16 @@ class MonitorWorker:
 
     async def _beat(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                await asyncio.to_thread(self._store.beat, self._settings.name, self._clock())
-            except Exception as exc:
-                log.warning("event=heartbeat_failed error=%s", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._settings.beat_every)
+            if not stop.is_set():
+                await self._beat_once()
+
+    async def _beat_once(self) -> None:
+        try:
+            await asyncio.to_thread(self._store.beat, self._settings.name, self._clock())
+        except Exception as exc:
+            log.warning("event=heartbeat_failed error=%s", type(exc).__name__)
 
     async def _report(self, stop: asyncio.Event) -> None:
         every = self._settings.stats_every
