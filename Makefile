@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install axe clean
 
 install: $(VENV)/.installed
 
@@ -29,11 +29,15 @@ lint: install
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
 
-test: lint
+# axe-core (npm) for the browser tests' accessibility checks, into .cache/axe when missing.
+axe:
+	sh scripts/install-axe.sh
+
+test: lint axe
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .cache .pytest_cache .mypy_cache .ruff_cache

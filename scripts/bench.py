@@ -4,7 +4,8 @@ then the monitor (bench_monitor).
 Starts `status-dashboard serve --demo` on a fresh SQLite database, then nginx with the JSON the
 service answered, and drives each in turn with wrk on the 200 and the 304 path. Prints a
 Markdown table and writes it into docs/performance.md (docs/performance.md says what is measured).
-The monitor's cases follow, with their own block in the same document; `--only` runs one part.
+The monitor's cases follow, then 5,000 live-update (SSE) streams, each with its own block in the
+same document; `--only` runs one part.
 Exits 0 whether or not the targets are met: a missed target is a measurement, printed as FAIL.
 Exits 1 when the bench itself cannot run, 130 when interrupted.
 """
@@ -28,6 +29,7 @@ import bench_monitor_report as mrep
 import bench_nginx
 import bench_procs as procs
 import bench_report as rep
+import bench_sse
 import bench_wrk as wrk
 from bench_procs import DASHBOARD_PATH, BenchSetupError
 
@@ -67,7 +69,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument(
-        "--only", choices=("api", "monitor"), help="run the API or the monitor cases alone"
+        "--only",
+        choices=("api", "monitor", "sse"),
+        help="run the API, the monitor or the live-update (SSE) cases alone",
     )
     return parser.parse_args(argv)
 
@@ -323,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             publish(bench(args), write=not args.no_write)
         if args.only in (None, "monitor"):
             publish_monitoring(bench_monitoring(), write=not args.no_write)
+        if args.only in (None, "sse"):
+            print("\n" + bench_sse.run(write_doc=not args.no_write))
     except (BenchSetupError, wrk.WrkError, subprocess.CalledProcessError, OSError) as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from starlette.routing import BaseRoute
+
 from status_dashboard.api.admin.common import AdminServices
 from status_dashboard.api.app import AppParts, StatusDashboardApp
 from status_dashboard.config import Settings
@@ -30,9 +32,11 @@ from status_dashboard.domain.ports import (
 )
 from status_dashboard.probes import HttpClients
 from status_dashboard.service.accounts import Accounts
+from status_dashboard.service.broadcast import DashboardBroadcaster
 from status_dashboard.service.catalog import load_catalog
 from status_dashboard.service.catalog_admin import CatalogAdmin
 from status_dashboard.service.check_admin import CheckAdmin
+from status_dashboard.service.feed_source import PublicFeeds
 from status_dashboard.service.health import HealthReport, assess_health
 from status_dashboard.service.operator import Operations
 from status_dashboard.service.publisher import DashboardPublisher, RegisterFlusher, utc_now
@@ -40,6 +44,7 @@ from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.reconciler import Reconciler
 from status_dashboard.service.retention import ROLL_UP_INTERVAL, HistoryKeeper
 from status_dashboard.service.snapshot import DashboardSnapshot
+from status_dashboard.service.status_page import StatusPage
 from status_dashboard.service.tracing import ClientTracker
 from status_dashboard.store.engine import create_engine_for
 from status_dashboard.store.sql import (
@@ -52,6 +57,8 @@ from status_dashboard.store.sql import (
     SqlUptimeStore,
 )
 from status_dashboard.web.admin import admin_ui
+from status_dashboard.web.feeds import feed_routes
+from status_dashboard.web.public import status_pages
 from status_dashboard.worker import MonitorWorker, WorkerSettings
 from status_dashboard.worker.runner import OnChange
 
@@ -180,6 +187,10 @@ class ServerRuntime:
             max_age=self.settings.cache_max_age,
         )
         self.flusher = RegisterFlusher(self.tracker, self.stores.clients)
+        self.broadcaster = DashboardBroadcaster(
+            self.snapshot, heartbeat=self.settings.sse_heartbeat
+        )
+        self.snapshot.add_listener(self.broadcaster.notify)
         self.reconciler = Reconciler(self.stores.operations, utc_now)
         self.accounts = accounts_for(self.stores)
         self.operations = Operations(
@@ -233,6 +244,7 @@ class ServerRuntime:
         return lines
 
     async def start(self) -> None:
+        self.broadcaster.start()
         await asyncio.to_thread(self.reconciler.run_once)
         await asyncio.to_thread(self.publisher.refresh)
         interval = self.settings.refresh_interval
@@ -259,6 +271,7 @@ class ServerRuntime:
             await asyncio.to_thread(self.publisher.refresh)
 
     async def stop(self) -> None:
+        self.broadcaster.close()
         self._stop.set()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
@@ -297,6 +310,9 @@ class ServerRuntime:
             secure_cookies=self.settings.secure_cookies,
             environment_keys=self.snapshot.environment_keys,
         )
+        feeds = PublicFeeds(
+            self.snapshot, self.stores.dashboards, self.stores.operations, zone=self.settings.zone
+        )
         return StatusDashboardApp(
             AppParts(
                 snapshot=self.snapshot,
@@ -306,9 +322,27 @@ class ServerRuntime:
                 shutdown=self.stop,
                 push=PushReceiver(self.stores.monitor, utc_now),
                 admin=AdminServices(self.accounts, self.operations, self.catalog, self.checks),
-                extra_routes=routes,
+                extra_routes=[*feed_routes(feeds), *self.status_pages(), *routes],
                 middleware=middleware,
+                broadcaster=self.broadcaster,
             )
+        )
+
+    def status_pages(self) -> list[BaseRoute]:
+        """The public pages, on the revision of the snapshot they render beside."""
+        page = StatusPage(
+            self.stores.dashboards,
+            self.stores.operations,
+            self.stores.uptime,
+            revision=lambda: self.snapshot.revision,
+            clock=utc_now,
+        )
+        return status_pages(
+            page,
+            zone=self.settings.zone,
+            clock=utc_now,
+            environment_keys=self.snapshot.environment_keys,
+            heartbeat_s=self.settings.sse_heartbeat,
         )
 
 

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(
         default=1.0, gt=0, description="how often the store is polled, s"
     )
+    sse_heartbeat: float = Field(
+        default=15.0, gt=0, description="seconds between heartbeat events of the live streams"
+    )
     register_flush_interval: float = Field(
         default=5.0, gt=0, description="client register flush, s"
     )

@@ -13,12 +13,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from status_dashboard.api.admin.common import AdminServices
 from status_dashboard.api.admin.routes import ROUTES as ADMIN_ROUTES
-from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
+from status_dashboard.api.asgi import ASGIApp, Receive, Scope, Send, send_problem
 from status_dashboard.api.errors import (
     REFUSALS,
     TraceAndGuard,
@@ -31,7 +31,9 @@ from status_dashboard.api.openapi import openapi_document
 from status_dashboard.api.problems import Problem, ProblemError
 from status_dashboard.api.public import PREFIX, PublicDashboard
 from status_dashboard.api.push import push_route
+from status_dashboard.api.stream import EventStream, is_stream_path
 from status_dashboard.api.tracing import new_trace_id, trace_headers
+from status_dashboard.service.broadcast import DashboardBroadcaster
 from status_dashboard.service.health import HealthReport
 from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.snapshot import DashboardSnapshot
@@ -55,29 +57,44 @@ class AppParts:
     extra_routes: Sequence[BaseRoute] = ()
     """Routes of sibling parts (the admin web UI), mounted beside the API's own."""
     middleware: Sequence[Middleware] = ()
+    broadcaster: DashboardBroadcaster | None = None
+    """Feeds the live streams (`.../stream`); without it those paths are dashboards' 404s."""
 
 
 class StatusDashboardApp:
     def __init__(self, parts: AppParts) -> None:
         self._parts = parts
         self._dashboard = PublicDashboard(parts.snapshot, parts.tracker)
+        self._stream = (
+            None if parts.broadcaster is None else EventStream(self._dashboard, parts.broadcaster)
+        )
         self._routes = TraceAndGuard(_framework_routes(parts))
+
+    def close_streams(self) -> None:
+        """End every live stream now, on the event loop. The server calls this when asked to
+        stop, before it waits for open answers to finish: a stream never finishes by itself."""
+        if self._parts.broadcaster is not None:
+            self._parts.broadcaster.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if scope["path"].startswith(PREFIX):
-                await self._guarded_dashboard(scope, receive, send)
+            path = scope["path"]
+            if path.startswith(PREFIX):
+                handler: ASGIApp = self._dashboard
+                if self._stream is not None and is_stream_path(path):
+                    handler = self._stream
+                await self._guarded(handler, scope, receive, send)
             else:
                 await self._routes(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
-    async def _guarded_dashboard(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _guarded(self, handler: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         # The hot path has no framework around it, so it carries its own guard: a bug answers a
         # 500 problem with only an instance id, which the log line repeats.
         try:
-            await self._dashboard(scope, receive, send)
+            await handler(scope, receive, send)
         except Exception as exc:
             trace_id = new_trace_id()
             log.error("event=unhandled_error trace_id=%s path=%s", trace_id, PREFIX, exc_info=exc)
@@ -98,6 +115,7 @@ class StatusDashboardApp:
                 log.info("event=started seconds=%.3f", time.monotonic() - started)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.close_streams()
                 await self._parts.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -129,11 +147,7 @@ def _framework_routes(parts: AppParts) -> Starlette:
         }
         return Response(orjson.dumps(document), media_type="application/json")
 
-    async def home(request: Request) -> Response:
-        return RedirectResponse("/api/v1", status_code=307)
-
     routes: list[BaseRoute] = [
-        Route("/", home, methods=["GET", "HEAD"]),
         Route("/api/v1", index, methods=["GET", "HEAD"]),
         Route("/api/v1/openapi.json", openapi_json, methods=["GET", "HEAD"]),
         Route("/health", health, methods=["GET", "HEAD"]),

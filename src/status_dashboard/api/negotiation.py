@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 _JSON_RANGES = (b"application/json", b"application/*", b"*/*")
+_EVENT_STREAM_RANGES = (b"text/event-stream", b"text/*", b"*/*")
 
 
 def _ranges(header: bytes) -> list[tuple[bytes, float]]:
@@ -34,10 +35,21 @@ def accepts_json(accept: bytes) -> bool:
     The most specific range that matches decides, as RFC 9110 §12.5.1 says, so
     `*/*, application/json;q=0` refuses JSON.
     """
+    return _accepts(accept, _JSON_RANGES)
+
+
+@lru_cache(maxsize=512)
+def accepts_event_stream(accept: bytes) -> bool:
+    """True when `accept` allows text/event-stream (the live streams), by the same rule."""
+    return _accepts(accept, _EVENT_STREAM_RANGES)
+
+
+def _accepts(accept: bytes, ranges: tuple[bytes, ...]) -> bool:
+    """`ranges` runs from the media type itself to `*/*`: the first one named decides."""
     if not accept.strip():
         return True
-    matches = {token: q for token, q in _ranges(accept) if token in _JSON_RANGES}
-    for token in _JSON_RANGES:
+    matches = {token: q for token, q in _ranges(accept) if token in ranges}
+    for token in ranges:
         if token in matches:
             return matches[token] > 0
     return False

@@ -211,6 +211,72 @@ def _dashboard_operation(summary: str, *, with_environment: bool) -> dict[str, A
     return {"summary": summary, "parameters": parameters, "responses": responses}
 
 
+_STREAM_DESCRIPTION = """Server-sent events (`text/event-stream`) of one environment's dashboard.
+
+On connect: `retry: 5000`, then an event `dashboard` whose `id` is the ETag and whose `data` is
+the body of the dashboard path, on one line (skipped when `Last-Event-ID` is that ETag already);
+then a `dashboard` event within a second of every change of the ETag, and a `heartbeat` event
+every `STATUS_DASHBOARD_SSE_HEARTBEAT` seconds (15 by default). The stream ends when the server
+stops; clients reconnect after the `retry` delay, sending the last `id` as `Last-Event-ID`.
+
+```
+retry: 5000
+
+event: dashboard
+id: "sain4_YIXfoJ86G42ky51Nb1"
+data: {"groups":[...]}
+
+event: heartbeat
+data: {"at": "2026-12-01T08:00:15Z"}
+```"""
+
+
+def _stream_operation(summary: str, *, with_environment: bool) -> dict[str, Any]:
+    # The dashboard's parameters and answers, less the conditional requests (an event stream
+    # has no 304) and with its own media type.
+    dashboard = _dashboard_operation(summary, with_environment=with_environment)
+    accept = {
+        "description": "text/event-stream, or a range that includes it; a value that excludes "
+        "it gets 406.",
+        "example": "text/event-stream",
+    }
+    parameters = [
+        p | accept if p["name"] == "Accept" else p
+        for p in dashboard["parameters"]
+        if p["name"] not in ("If-None-Match", "If-Modified-Since")
+    ]
+    parameters.append(
+        {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "description": "The `id` of the last event received; when it is the current ETag, "
+            "the first `dashboard` event is not sent again.",
+            "schema": {"type": "string"},
+        }
+    )
+    responses = dict(dashboard["responses"])
+    del responses["304"]
+    responses["200"] = {
+        "description": "The stream of events; it stays open.",
+        "headers": {
+            **_TRACE,
+            "Cache-Control": {"schema": {"type": "string", "const": "no-cache"}},
+            "X-Accel-Buffering": {"schema": {"type": "string", "const": "no"}},
+        },
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+    responses["406"] = _problem("The Accept header excludes text/event-stream.")
+    responses["503"] = _problem(
+        "The service is starting or stopping.", **{"Retry-After": {"schema": {"type": "string"}}}
+    )
+    return {
+        "summary": summary,
+        "description": _STREAM_DESCRIPTION,
+        "parameters": parameters,
+        "responses": responses,
+    }
+
+
 def _push_operation() -> dict[str, Any]:
     return {
         "operationId": "push",
@@ -260,6 +326,23 @@ def openapi_document() -> dict[str, Any]:
                         "The dashboard of one environment", with_environment=True
                     ),
                     "operationId": "getEnvironmentDashboard",
+                }
+            },
+            "/api/v1/dashboard/stream": {
+                "get": {
+                    **_stream_operation(
+                        "Live updates of the PROD dashboard", with_environment=False
+                    ),
+                    "operationId": "streamDashboard",
+                }
+            },
+            "/api/v1/dashboard/{environment}/stream": {
+                "get": {
+                    **_stream_operation(
+                        "Live updates of one environment's dashboard (e.g. /int/stream)",
+                        with_environment=True,
+                    ),
+                    "operationId": "streamEnvironmentDashboard",
                 }
             },
             "/api/v1/push/{token}": {"post": _push_operation()},

@@ -28,6 +28,7 @@ _PREFLIGHT = (
     (b"access-control-allow-headers", b"Accept, BelGov-Trace-Id, If-None-Match, If-Modified-Since"),
     (b"access-control-max-age", b"86400"),
 )
+_NOT_JSON = Problem(406, "This resource is only available as application/json")
 _USER_AGENT_HINT = (
     "User-Agent must identify the software and its connector as "
     "'{product}/{version} {connector}/{version}', e.g. 'myProduct/62.310.4 Technical/3.19.0'"
@@ -42,10 +43,13 @@ class PublicDashboard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         trace_id = new_trace_id()
         accept = accept_encoding = user_agent = if_none_match = if_modified_since = b""
+        fetch_site = b""
         related: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"accept":
                 accept = value
+            elif name == b"sec-fetch-site":
+                fetch_site = value
             elif name == b"accept-encoding":
                 accept_encoding = value
             elif name == b"user-agent":
@@ -59,9 +63,10 @@ class PublicDashboard:
         stamps = trace_headers(trace_id, related)
         head_only = scope["method"] == "HEAD"
 
-        dashboard, problem = self._resolve(scope["path"], scope["method"])
+        dashboard, problem = self.resolve(scope["path"], scope["method"])
         if problem is None and dashboard is not None:
-            problem = self._admit(dashboard, accept, user_agent)
+            refusal = None if accepts_json(accept) else _NOT_JSON
+            problem = self.admit(dashboard, user_agent, refusal, own_page=fetch_site == SAME_ORIGIN)
         if problem is not None or dashboard is None:
             await send_problem(send, problem or Problem(503), trace_id, stamps, head_only=head_only)
             return
@@ -83,8 +88,9 @@ class PublicDashboard:
         )
         await send({"type": "http.response.body", "body": b"" if head_only else chosen.body})
 
-    def _resolve(self, path: str, method: str) -> tuple[RenderedDashboard | None, Problem | None]:
-        """The dashboard the path names, or the problem that answers instead."""
+    def resolve(self, path: str, method: str) -> tuple[RenderedDashboard | None, Problem | None]:
+        """The dashboard the path names, or the problem that answers instead (the live stream
+        asks the same for its path without the `/stream` suffix)."""
         if path == PREFIX:
             key = None
         else:
@@ -108,16 +114,27 @@ class PublicDashboard:
             )
         return dashboard, None
 
-    def _admit(
-        self, dashboard: RenderedDashboard, accept: bytes, user_agent: bytes
+    def admit(
+        self,
+        dashboard: RenderedDashboard,
+        user_agent: bytes,
+        not_acceptable: Problem | None,
+        *,
+        own_page: bool = False,
     ) -> Problem | None:
-        """Count the client, then refuse it if the environment asks more than it gives."""
+        """Count the client, then refuse it if the environment asks more than it gives.
+
+        `not_acceptable` is the caller's 406 when its content negotiation failed: a refused
+        client is counted all the same, and the 406 wins over the strict User-Agent rule.
+        `own_page`: the browser says the request comes from our own status page
+        (`Sec-Fetch-Site: same-origin`), whose script cannot set a User-Agent; the strict rule
+        is for partners' clients, so it lets the page through."""
         agent = user_agent.decode("latin-1")
         conforming = user_agent_conforms(agent) if agent else False
         self._tracker.seen(dashboard.environment_key, agent, conforming, time.time())
-        if not accepts_json(accept):
-            return Problem(406, "This resource is only available as application/json")
-        if dashboard.strict and not conforming:
+        if not_acceptable is not None:
+            return not_acceptable
+        if dashboard.strict and not conforming and not own_page:
             issue = InputIssue("header", "User-Agent", _USER_AGENT_HINT, agent[:200] or None)
             return Problem(
                 400,
@@ -125,6 +142,9 @@ class PublicDashboard:
                 issues=(issue,),
             )
         return None
+
+
+SAME_ORIGIN = b"same-origin"
 
 
 def _not_modified(

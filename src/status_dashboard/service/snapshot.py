@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email.utils import format_datetime
@@ -112,6 +112,11 @@ class DashboardSnapshot:
         self._default: RenderedDashboard | None = None
         self.revision: int | None = None
         self.built_at: datetime | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every replacement, on the replacing thread (so: keep it short)."""
+        self._listeners.append(listener)
 
     @property
     def ready(self) -> bool:
@@ -143,3 +148,5 @@ class DashboardSnapshot:
         )
         self.revision = revision
         self.built_at = built_at
+        for listener in self._listeners:
+            listener()

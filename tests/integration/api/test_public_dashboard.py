@@ -245,6 +245,23 @@ def test_a_strict_environment_refuses_a_nonconforming_user_agent_naming_the_head
     assert lenient.status_code == 200
 
 
+def test_a_strict_environment_serves_its_own_status_page_whose_script_sets_no_user_agent(
+    demo_server: RunningServer,
+) -> None:
+    browser = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"
+    with httpx.Client(base_url=demo_server.url) as client:
+        own_page = client.get(
+            "/api/v1/dashboard/int",
+            headers={"User-Agent": browser, "Sec-Fetch-Site": "same-origin"},
+        )
+        elsewhere = client.get(
+            "/api/v1/dashboard/int",
+            headers={"User-Agent": browser, "Sec-Fetch-Site": "cross-site"},
+        )
+    assert own_page.status_code == 200
+    _problem(elsewhere, 400)
+
+
 def test_health_is_up_with_its_details(demo_server: RunningServer) -> None:
     with demo_server.client() as client:
         response = client.get("/health")
