@@ -142,6 +142,8 @@ def test_status_codes_are_spelled_as_ranges_and_codes() -> None:
     assert str(StatusRange(200, 299)) == "200-299"
     with pytest.raises(InvalidCheck, match="'2xx' is not a status code or range"):
         parse_status_codes("2xx")
+    with pytest.raises(InvalidCheck, match="is not a status code or range"):
+        parse_status_codes("20\u00b2")  # a superscript two is a digit to str.isdigit, not to int
 
 
 def test_secrets_stay_out_of_repr() -> None:

@@ -64,7 +64,9 @@ def parse_status_codes(spec: str) -> tuple[ExpectedStatus, ...]:
     for raw in spec.split(","):
         text = raw.strip()
         low, sep, high = text.partition("-")
-        if not (low.strip().isdigit() and (not sep or high.strip().isdigit())):
+        if not text.isascii() or not (
+            low.strip().isdigit() and (not sep or high.strip().isdigit())
+        ):
             raise InvalidCheck("expect_status", f"'{text}' is not a status code or range")
         parts.append(StatusRange(int(low), int(high)) if sep else int(low))
     return tuple(parts)

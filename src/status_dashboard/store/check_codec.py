@@ -103,7 +103,7 @@ def _decode_status(entry: object) -> ExpectedStatus:
         return entry
     if isinstance(entry, str):
         first, sep, last = entry.partition("-")
-        if sep and first.isdigit() and last.isdigit():
+        if sep and (first + last).isascii() and first.isdigit() and last.isdigit():
             return StatusRange(int(first), int(last))
     raise ValueError(f"{entry!r} is not a status code or range")
 

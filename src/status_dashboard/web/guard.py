@@ -52,7 +52,9 @@ async def call(function: Callable[..., T], *args: Any) -> T:
 
 async def read_form(request: Request) -> FormData:
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (
+        not (length.isascii() and length.isdigit()) or int(length) > MAX_FORM_BYTES
+    ):
         raise FormTooLarge
     return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
 

@@ -14,7 +14,7 @@ MAX_CURSOR = 2**62
 def cursor_of(request: Request) -> int | None:
     """The `cursor` parameter; a bad one starts from the newest rather than failing the page."""
     raw = request.query_params.get("cursor", "")
-    if raw.isdigit() and 0 < int(raw) < MAX_CURSOR:
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) < MAX_CURSOR:
         return int(raw)
     return None
 
@@ -31,6 +31,6 @@ def next_url(request: Request, cursor: int | None) -> str | None:
 def path_id(request: Request, name: str) -> int:
     """A numeric id from the path; anything else names nothing (404)."""
     raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise NotFoundError(f"No {name.replace('_id', '')} '{raw[:20]}'")
     return int(raw)

@@ -295,6 +295,12 @@ def test_the_client_register_lists_who_called_an_environment(admin: Admin) -> No
     assert probe["request_count"] >= 1
 
 
+@pytest.mark.parametrize("token_id", ["8\u00b3", "\u0663", "9" * 19])
+def test_a_token_id_that_is_no_plain_number_is_not_found(admin: Admin, token_id: str) -> None:
+    with admin.client("admin") as client:
+        _problem(client.delete(f"/api/admin/v1/tokens/{token_id}"), 404)
+
+
 def test_tokens_are_shown_once_and_stop_working_when_revoked(admin: Admin) -> None:
     with admin.client("admin") as client:
         created = client.post(

@@ -59,7 +59,7 @@ async def _call(function: Callable[..., T], *args: Any) -> T:
 
 def _path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ProblemError(Problem(404, f"No {name.replace('_', ' ')} '{raw[:20]}'"))
     return int(raw)
 

@@ -98,7 +98,7 @@ def public_reason(reason: str) -> tuple[str, str | None]:
         return "catalog", None
     if source in ("incident", "maintenance"):
         number = detail.rpartition("#")[2]
-        return source, number if number.isdigit() else None
+        return source, number if number.isascii() and number.isdigit() else None
     if source == "checks":
         return "checks", detail or None
     if source in ("override", "stale", "monitor-down", "manual"):
