@@ -131,7 +131,10 @@ def test_a_target_that_hangs_holds_up_no_other_check(stores: Stores, target: Htt
     assert all(r.ok for r in results["quick"])
     assert results["hang"]
     assert all(r.reason == "timed out after 0.5 s" for r in results["hang"])
-    assert all(r.duration_ms < 1000 for r in results["hang"])
+    # Cut off at its timeout, far short of the 30 s the target hangs; the margin is the event
+    # loop's own latency on a loaded machine, where a wake-up can come a second late.
+    durations = [round(r.duration_ms) for r in results["hang"]]
+    assert all(d < 3000 for d in durations), durations
     assert worker.stats.late == 0
 
 
