@@ -101,6 +101,15 @@ def test_a_check_runs_again_one_interval_later_on_its_own_grid() -> None:
     assert second - first == SCHEDULE.interval
 
 
+@pytest.mark.parametrize("interval_s", [1, 1.5, 6, 30, 86_400])
+def test_the_run_after_a_grid_point_is_the_next_one_for_every_check(interval_s: float) -> None:
+    schedule = CheckSchedule(interval_s=interval_s, timeout_s=0.5)
+    for check_id in range(500):
+        due = next_due(check_id, schedule, T0)
+        assert next_due(check_id, schedule, due) - due == schedule.interval
+        assert next_due(check_id, schedule, due - timedelta(microseconds=1)) == due
+
+
 def test_a_late_or_slow_run_does_not_move_the_grid() -> None:
     on_time = next_due(7, SCHEDULE, T0)
     late = next_due(7, SCHEDULE, on_time - timedelta(seconds=1) + timedelta(seconds=4))

@@ -86,14 +86,18 @@ def next_due(check_id: int, schedule: CheckSchedule, after: datetime) -> datetim
     running them all in the same second, every interval, for ever; and since the grid does
     not move with the run's own duration or delay, a check does not drift.
     """
-    interval = schedule.interval_s
-    offset = _phase(check_id) * interval
-    elapsed = (after - _EPOCH).total_seconds() - offset
-    runs = int(elapsed // interval) + 1
-    return _EPOCH + timedelta(seconds=offset + runs * interval)
+    # In whole microseconds, the resolution of datetime: in float seconds a grid point read
+    # back would round to just before itself, and the run "after" it would be the same one.
+    interval = max(1, round(schedule.interval_s * _US_PER_S))
+    offset = int(_phase(check_id) * interval)
+    elapsed = (after - _EPOCH) // _MICROSECOND - offset
+    runs = elapsed // interval + 1
+    return _EPOCH + _MICROSECOND * (offset + runs * interval)
 
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_US_PER_S = 1_000_000
 
 
 def _phase(check_id: int) -> float:
