@@ -382,6 +382,16 @@ def _wait(db: Database, pending: Pending, what: str) -> None:
     raise BenchSetupError(f"the checks had not {what} within {FIRST_CYCLE_TIMEOUT_S:.0f}s")
 
 
+def runs_due(check: StoredCheck, began: datetime, ended: datetime) -> int:
+    """How many of the check's grid points fall in [began, ended)."""
+    count = 0
+    due = next_due(check.id, check.schedule, began - timedelta(microseconds=1))
+    while due < ended:
+        count += 1
+        due = next_due(check.id, check.schedule, due)
+    return count
+
+
 def grid_due(check: StoredCheck, at: datetime) -> datetime:
     """The grid point a run started at `at` was due at: the latest one not after it. Every run
     after a check's first is due on its grid (domain.monitoring.next_due)."""
@@ -659,21 +669,29 @@ def bench_load(tmp: Path, health: Nginx, wrk_bin: str, headers: dict[str, str]) 
             pin(worker.pid, everywhere)
             pin(server.pid, everywhere)
             shared = measure(meter, everywhere)
+            time.sleep(SETTLE_S)  # so that the runs due at the window's end have started
     stored = db.stores.monitor.checks()
     results = results_of(db.stores, stored)
 
     def load_run(measured: _Measured) -> mrep.LoadRun:
+        # By due time, not start time: a window that does not fall on the checks' grid still
+        # holds exactly the runs due in it, and each must have been stored.
         bucket = Bucket()
+        due = 0
         for check in stored:
+            due += runs_due(check, measured.began, measured.ended)
             for result in results[check.id]:
-                if measured.began <= result.at < measured.ended:
-                    bucket.add(result, grid_due(check, result.at))
+                at = grid_due(check, result.at)
+                if measured.began <= at < measured.ended:
+                    bucket.add(result, at)
         window_s = (measured.ended - measured.began).total_seconds()
         return mrep.LoadRun(
             measured.result,
             measured.cpu,
             results_per_min=len(bucket.delays) * 60 / window_s if window_s > 0 else 0.0,
             worker_lateness=mrep.Lateness.of(bucket.delays),
+            due_runs=due,
+            stored_runs=len(bucket.delays),
         )
 
     return mrep.LoadCase(

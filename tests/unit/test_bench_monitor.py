@@ -84,8 +84,12 @@ def measurements() -> mrep.MonitorMeasurements:
         api_cpus="0",
         worker_cpus="1",
         baseline=mrep.LoadRun(wrk_result(5.0), cpu(15.0, 0.0)),
-        loaded=mrep.LoadRun(wrk_result(5.5), cpu(15.0, 12.0), 10_000.0, lateness(runs=2500)),
-        shared=mrep.LoadRun(wrk_result(9.0), cpu(15.0, 12.0), 9_800.0, lateness(runs=2450)),
+        loaded=mrep.LoadRun(
+            wrk_result(5.5), cpu(15.0, 12.0), 10_000.0, lateness(runs=2500), 2500, 2500
+        ),
+        shared=mrep.LoadRun(
+            wrk_result(9.0), cpu(15.0, 12.0), 9_800.0, lateness(runs=2450), 2450, 2450
+        ),
     )
     flips = mrep.FlipCase(
         interval_s=1,
@@ -159,6 +163,17 @@ def test_a_run_is_late_by_its_start_minus_the_grid_point_before_it(late_s: float
     due = next_due(check.id, check.schedule, NOW)
 
     assert bm.grid_due(check, due + timedelta(seconds=late_s)) == due
+
+
+def test_the_runs_due_in_a_window_are_its_grid_points() -> None:
+    check = stored()
+    first = next_due(check.id, check.schedule, NOW)
+    interval = check.schedule.interval
+
+    assert bm.runs_due(check, first, first + 3 * interval) == 3
+    assert bm.runs_due(check, first + timedelta(microseconds=1), first + 3 * interval) == 2
+    assert bm.runs_due(check, first, first + 3 * interval + timedelta(microseconds=1)) == 4
+    assert bm.runs_due(check, first, first) == 0
 
 
 def test_runs_gathered_count_failures_by_reason() -> None:
@@ -240,7 +255,15 @@ LOADED = M.load.loaded
         ),
         (
             _load(M, loaded=replace(LOADED, results_per_min=9_000.0)),
-            "10,000 results/min reached",
+            "10,000 results/min stored",
+        ),
+        (
+            _load(M, loaded=replace(LOADED, stored_runs=2499)),
+            "10,000 results/min stored: every run due in the window",
+        ),
+        (
+            _load(M, loaded=replace(LOADED, due_runs=0, stored_runs=0)),
+            "10,000 results/min stored",
         ),
         (
             _load(M, loaded=replace(LOADED, result=wrk_result(6.1))),
