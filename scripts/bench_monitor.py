@@ -702,7 +702,7 @@ def bench_load(tmp: Path, health: Nginx, wrk_bin: str, headers: dict[str, str]) 
         interval_s=LOAD_SCHEDULE.interval_s,
         api_cpus=_cpu_names(api_cpus),
         worker_cpus=_cpu_names(worker_cpus),
-        baseline=load_run(baseline),
+        baseline=mrep.LoadRun(baseline.result, baseline.cpu),  # no worker ran: nothing was due
         loaded=load_run(loaded),
         shared=load_run(shared),
     )

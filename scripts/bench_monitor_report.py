@@ -449,7 +449,11 @@ def load_lines(load: LoadCase) -> list[str]:
         lines.append(
             f"| {label} | {r.requests_per_s:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} "
             f"| {r.p99_ms - base.p99_ms:+.2f} ms | {run.results_per_min:,.0f} "
-            f"| {run.stored_runs:,} of {run.due_runs:,} | {late.late:,} of {late.runs:,} |"
+            + (
+                f"| {run.stored_runs:,} of {run.due_runs:,} | {late.late:,} of {late.runs:,} |"
+                if run.due_runs
+                else "| — | — |"
+            )
         )
     worst = load.loaded.worker_lateness
     lines += [
