@@ -1,0 +1,1 @@
+"""The simulator's HTTP side: its dashboards, scenarios and the conformance report."""
