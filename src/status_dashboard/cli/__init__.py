@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -34,7 +35,27 @@ def _settings(**flags: Any) -> Settings:
         raise click.UsageError(f"invalid setting: {problems}") from None
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """Commands of their own module are imported only when called, so that `serve` does not
+    load the simulator, the SDK or rich to start."""
+
+    _LAZY: ClassVar[dict[str, tuple[str, str]]] = {
+        "simulate": ("status_dashboard.cli.simulate", "simulate"),
+        "client": ("status_dashboard.cli.client", "client"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self._LAZY:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = self._LAZY[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(package_name="status-dashboard")
 def main() -> None:
     """The eHealth platform's Status Dashboard service."""
