@@ -6,8 +6,11 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make certify` judges the SDK against a running simulator at SIMULATOR_URL, or, left empty,
+# against one it starts itself (docs/simulator.md).
+SIMULATOR_URL ?=
 
-.PHONY: run test lint bench install axe clean
+.PHONY: run test lint bench install axe clean simulate certify
 
 install: $(VENV)/.installed
 
@@ -38,6 +41,12 @@ test: lint axe
 
 bench: install
 	$(BIN)/python scripts/bench.py
+
+simulate: install
+	$(BIN)/status-dashboard simulate --host $(HOST) --port 8001
+
+certify: install
+	$(BIN)/status-dashboard client certify $(if $(SIMULATOR_URL),--url $(SIMULATOR_URL))
 
 clean:
 	rm -rf $(VENV) var .cache .pytest_cache .mypy_cache .ruff_cache
