@@ -4,7 +4,8 @@ then the monitor (bench_monitor).
 Starts `status-dashboard serve --demo` on a fresh SQLite database, then nginx with the JSON the
 service answered, and drives each in turn with wrk on the 200 and the 304 path. Prints a
 Markdown table and writes it into docs/performance.md (docs/performance.md says what is measured).
-The monitor's cases follow, then 5,000 live-update (SSE) streams, each with its own block in the
+The monitor's cases follow, then 5,000 live-update (SSE) streams, the SDK's parsing, and the
+simulator (1,000 polling clients and a memory soak), each with its own block in the
 same document; `--only` runs one part.
 Exits 0 whether or not the targets are met: a missed target is a measurement, printed as FAIL.
 Exits 1 when the bench itself cannot run, 130 when interrupted.
@@ -29,6 +30,8 @@ import bench_monitor_report as mrep
 import bench_nginx
 import bench_procs as procs
 import bench_report as rep
+import bench_sdk
+import bench_simulator
 import bench_sse
 import bench_wrk as wrk
 from bench_procs import DASHBOARD_PATH, BenchSetupError
@@ -70,8 +73,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument(
         "--only",
-        choices=("api", "monitor", "sse"),
-        help="run the API, the monitor or the live-update (SSE) cases alone",
+        choices=("api", "monitor", "sse", "simulator", "sdk"),
+        help="run the API, the monitor, the live-update (SSE), the simulator or the SDK cases alone",
+    )
+    parser.add_argument(
+        "--soak-seconds",
+        type=float,
+        default=bench_simulator.SOAK_S,
+        help="length of the simulator's memory soak",
     )
     return parser.parse_args(argv)
 
@@ -320,6 +329,27 @@ def publish_monitoring(measurements: mrep.MonitorMeasurements, write: bool) -> N
         print(f"bench: TARGET FAILED: {verdict.target}: {verdict.observed}")
 
 
+SDK_SECTION = "## Partner SDK (issue 7)"
+SDK_BEGIN, SDK_END = "<!-- bench-sdk:begin -->", "<!-- bench-sdk:end -->"
+
+
+def publish_sdk(write: bool) -> str:
+    """The SDK's parsing time, in its own marked block of docs/performance.md."""
+    block, passed = bench_sdk.measure()
+    if write:
+        text = DOC.read_text()
+        marked = f"{SDK_BEGIN}\n{block}\n{SDK_END}"
+        if SDK_BEGIN in text and SDK_END in text:
+            before, _, rest = text.partition(SDK_BEGIN)
+            text = before + marked + rest.partition(SDK_END)[2]
+        else:
+            text = text.rstrip("\n") + f"\n\n{SDK_SECTION}\n\n{marked}\n"
+        DOC.write_text(text)
+    if not passed:
+        print("bench: TARGET FAILED: parsing the large dashboard with the SDK under 5 ms")
+    return block
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -329,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
             publish_monitoring(bench_monitoring(), write=not args.no_write)
         if args.only in (None, "sse"):
             print("\n" + bench_sse.run(write_doc=not args.no_write))
+        if args.only in (None, "sdk"):
+            print("\n" + publish_sdk(write=not args.no_write))
+        if args.only in (None, "simulator"):
+            block = bench_simulator.run(write_doc=not args.no_write, soak_s=args.soak_seconds)
+            print("\n" + block)
     except (BenchSetupError, wrk.WrkError, subprocess.CalledProcessError, OSError) as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1
