@@ -36,11 +36,17 @@ def assess_health(
     now: float,
     tolerance: float,
     monitor_running: bool | None = None,
+    listener_connected: bool | None = None,
+    pid: int | None = None,
 ) -> HealthReport:
     """UP when the store answered within `tolerance` seconds and dashboards are rendered;
     DEGRADED when the store is unreachable but the last rendered dashboards are still served,
     or when items have checks but no monitor reports (they show Unknown); DOWN when there is
-    nothing to serve."""
+    nothing to serve.
+
+    The change listener (PostgreSQL only; None elsewhere) is reported but moves no status: while
+    it is down the publisher polls at its short interval, so changes still arrive in time. `pid`
+    names the process that answered, one of several on a port with `serve --workers N`."""
     store_up = store.reachable(now, tolerance)
     database: dict[str, Any] = {"status": "UP" if store_up else "DOWN"}
     if not store_up and store.last_error:
@@ -55,6 +61,10 @@ def assess_health(
     }
     if monitor_running is not None:
         details["monitor"] = {"status": "UP" if monitor_running else "DOWN"}
+    if listener_connected is not None:
+        details["listener"] = {"status": "UP" if listener_connected else "DOWN"}
+    if pid is not None:
+        details["process"] = {"pid": pid}
     if not snapshot.ready:
         return HealthReport(HealthStatus.DOWN, details)
     healthy = store_up and monitor_running is not False

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from status_dashboard.store.engine import immediate
 from status_dashboard.store.errors import SchemaOutOfDate, translated
+from status_dashboard.store.notify import announce_change
 from status_dashboard.store.tables import meta
 
 _ROW = meta.c.id == 1
@@ -60,10 +61,15 @@ def read_revision(connection: Connection) -> int:
     return int(revision)
 
 
-def bump_revision(connection: Connection) -> int:
-    """Tell readers that what a dashboard shows has changed; returns the new revision."""
+def bump_revision(connection: Connection, environment: str | None = None) -> int:
+    """Tell readers that what a dashboard shows has changed; returns the new revision.
+
+    On PostgreSQL the transaction also announces it to every listening server process, on
+    commit (`store.notify`); `environment` names the one the write was about, if there is one."""
     connection.execute(update(meta).where(_ROW).values(revision=meta.c.revision + 1))
-    return read_revision(connection)
+    revision = read_revision(connection)
+    announce_change(connection, revision, environment)
+    return revision
 
 
 @contextmanager
