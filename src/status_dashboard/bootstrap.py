@@ -14,11 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import sqlalchemy
+from pydantic import SecretStr
 from starlette.routing import BaseRoute
 
 from status_dashboard.api.admin.common import AdminServices
 from status_dashboard.api.app import AppParts, StatusDashboardApp
+from status_dashboard.api.metrics_port import MetricsPort
 from status_dashboard.config import Settings
 from status_dashboard.domain.accounts import Role
 from status_dashboard.domain.ports import (
@@ -30,6 +34,7 @@ from status_dashboard.domain.ports import (
     OperationsStore,
     UptimeStore,
 )
+from status_dashboard.logs import configure_logging
 from status_dashboard.probes import HttpClients
 from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.broadcast import DashboardBroadcaster
@@ -38,15 +43,23 @@ from status_dashboard.service.catalog_admin import CatalogAdmin
 from status_dashboard.service.check_admin import CheckAdmin
 from status_dashboard.service.feed_source import PublicFeeds
 from status_dashboard.service.health import HealthReport, assess_health
+from status_dashboard.service.metrics import Metrics, ServerMetrics
+from status_dashboard.service.metrics_register import MeasuredRegister
+from status_dashboard.service.metrics_sources import CheckFigures, SnapshotFigures, watch_rebuilds
 from status_dashboard.service.operator import Operations
-from status_dashboard.service.publisher import DashboardPublisher, RegisterFlusher, utc_now
+from status_dashboard.service.publisher import (
+    DashboardPublisher,
+    RefreshPace,
+    RegisterFlusher,
+    utc_now,
+)
 from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.reconciler import Reconciler
 from status_dashboard.service.retention import ROLL_UP_INTERVAL, HistoryKeeper
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.status_page import StatusPage
 from status_dashboard.service.tracing import ClientTracker
-from status_dashboard.store.engine import create_engine_for
+from status_dashboard.store.engine import create_engine_for, parse_url
 from status_dashboard.store.sql import (
     SqlAccountStore,
     SqlAuditLog,
@@ -61,6 +74,10 @@ from status_dashboard.web.feeds import feed_routes
 from status_dashboard.web.public import status_pages
 from status_dashboard.worker import MonitorWorker, WorkerSettings
 from status_dashboard.worker.runner import OnChange
+from status_dashboard.worker.stats import RunStats
+
+if TYPE_CHECKING:
+    from status_dashboard.store.listener import ChangeListener
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +106,12 @@ class Stores:
     audit: AuditLog
     monitor: MonitorStore
     uptime: UptimeStore
+    engine: sqlalchemy.Engine | None = None
+    """The connection pool behind the SQL stores, to close when the process stops using them."""
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -101,7 +124,12 @@ def open_stores(settings: Settings) -> Stores:
         SqlAuditLog(engine),
         SqlMonitorStore(engine),
         SqlUptimeStore(engine),
+        engine,
     )
+
+
+def is_postgres(url: str) -> bool:
+    return parse_url(url).get_backend_name() == "postgresql"
 
 
 def accounts_for(stores: Stores) -> Accounts:
@@ -118,15 +146,31 @@ def worker_settings(settings: Settings) -> WorkerSettings:
 
 
 async def run_monitor(
-    settings: Settings, stores: Stores, stop: asyncio.Event, on_change: OnChange
+    settings: Settings,
+    stores: Stores,
+    stop: asyncio.Event,
+    on_change: OnChange,
+    stats: RunStats | None = None,
 ) -> None:
     """The monitor until `stop`: the check loop, with HTTP connections pooled for its life.
-    `on_change` runs when a result may have changed what an item shows."""
+    `on_change` runs when a result may have changed what an item shows; `stats` counts the runs."""
     async with HttpClients(max_connections=settings.monitor_concurrency) as http:
         worker = MonitorWorker(
-            stores.monitor, utc_now, worker_settings(settings), http=http, on_change=on_change
+            stores.monitor,
+            utc_now,
+            worker_settings(settings),
+            http=http,
+            on_change=on_change,
+            stats=stats,
         )
         await worker.run(stop)
+
+
+def metrics_port(settings: Settings, metrics: Metrics) -> MetricsPort | None:
+    """The metrics port the settings ask for, not yet started."""
+    if settings.metrics_port is None:
+        return None
+    return MetricsPort(metrics, settings.host, settings.metrics_port)
 
 
 def history_keeper(settings: Settings, stores: Stores) -> HistoryKeeper:
@@ -153,11 +197,20 @@ async def run_worker(settings: Settings, stores: Stores) -> None:
     async def decide() -> None:
         await asyncio.to_thread(reconciler.run_once)
 
+    metrics, stats = Metrics(), RunStats()
+    metrics.add(CheckFigures(stats))
+    port = metrics_port(settings, metrics)
+    if port is not None:
+        port.start()
     # Uptime and retention are kept by every worker and server: the passes are idempotent, so
     # a deployment needs no process of its own for them.
     keeping = asyncio.create_task(history_keeper(settings, stores).run(ROLL_UP_INTERVAL, stop))
-    await run_monitor(settings, stores, stop, decide)
-    await keeping
+    try:
+        await run_monitor(settings, stores, stop, decide, stats)
+        await keeping
+    finally:
+        if port is not None:
+            port.stop()
 
 
 def _stopper(stop: asyncio.Event, sig: signal.Signals) -> Callable[[], None]:
@@ -186,11 +239,18 @@ class ServerRuntime:
             zone=self.settings.zone,
             max_age=self.settings.cache_max_age,
         )
-        self.flusher = RegisterFlusher(self.tracker, self.stores.clients)
+        self.metrics = ServerMetrics()
+        self.run_stats = RunStats()
+        self._add_metric_sources()
+        self.metrics_port = metrics_port(self.settings, self.metrics)
+        self.flusher = RegisterFlusher(
+            self.tracker, MeasuredRegister(self.stores.clients, self.metrics)
+        )
         self.broadcaster = DashboardBroadcaster(
             self.snapshot, heartbeat=self.settings.sse_heartbeat
         )
         self.snapshot.add_listener(self.broadcaster.notify)
+        self.listener = change_listener(self.settings, self.publisher)
         self.reconciler = Reconciler(self.stores.operations, utc_now)
         self.accounts = accounts_for(self.stores)
         self.operations = Operations(
@@ -218,6 +278,16 @@ class ServerRuntime:
             after_write=self.publisher.refresh,
         )
 
+    def _add_metric_sources(self) -> None:
+        watch_rebuilds(self.snapshot, self.metrics)
+        self.metrics.add(
+            SnapshotFigures(
+                self.snapshot, store_answered_at=lambda: self.publisher.health.last_success
+            )
+        )
+        if self.settings.monitor:
+            self.metrics.add(CheckFigures(self.run_stats))
+
     def load_startup_catalog(self) -> None:
         """`--catalog FILE` (idempotent), or with `--demo` the demo catalog into an empty store."""
         path = self.settings.catalog
@@ -244,13 +314,15 @@ class ServerRuntime:
         return lines
 
     async def start(self) -> None:
+        if self.metrics_port is not None:
+            self.metrics_port.start()
         self.broadcaster.start()
         await asyncio.to_thread(self.reconciler.run_once)
         await asyncio.to_thread(self.publisher.refresh)
         interval = self.settings.refresh_interval
         self._tasks = [
             asyncio.create_task(self.reconciler.run(interval, self._stop)),
-            asyncio.create_task(self.publisher.run(interval, self._stop)),
+            asyncio.create_task(self.publisher.run(self.pace, self._stop)),
             asyncio.create_task(
                 self.flusher.run(self.settings.register_flush_interval, self._stop)
             ),
@@ -258,12 +330,33 @@ class ServerRuntime:
                 history_keeper(self.settings, self.stores).run(ROLL_UP_INTERVAL, self._stop)
             ),
         ]
+        if self.listener is not None:
+            self._tasks.append(asyncio.create_task(self.listener.run(self._stop)))
         if self.settings.monitor:
             self._tasks.append(
                 asyncio.create_task(
-                    run_monitor(self.settings, self.stores, self._stop, self.publish_verdicts)
+                    run_monitor(
+                        self.settings,
+                        self.stores,
+                        self._stop,
+                        self.publish_verdicts,
+                        self.run_stats,
+                    )
                 )
             )
+
+    @property
+    def pace(self) -> RefreshPace:
+        """Poll every `refresh_interval`; while PostgreSQL announces the changes, every
+        `listen_fallback_interval` only, as a safety net for notices a lost session missed."""
+        listener = self.listener
+        if listener is None:
+            return RefreshPace(self.settings.refresh_interval)
+        return RefreshPace(
+            self.settings.refresh_interval,
+            fallback=self.settings.listen_fallback_interval,
+            announced=lambda: listener.connected,
+        )
 
     async def publish_verdicts(self) -> None:
         """A check result may have moved an item: decide again, and show it at once."""
@@ -280,15 +373,30 @@ class ServerRuntime:
             await asyncio.to_thread(self.flusher.flush)
         except Exception as exc:
             log.warning("event=client_register_final_flush_failed error=%s", type(exc).__name__)
+        if self.metrics_port is not None:
+            self.metrics_port.stop()
+        self.stores.close()
 
     def health(self) -> HealthReport:
-        tolerance = max(5.0, 3 * self.settings.refresh_interval)
+        # Three of the publisher's waits without an answer: at the fallback pace while notices
+        # arrive (a lost listener wakes the publisher, which then polls at the short one).
+        tolerance = max(5.0, 3 * self.pace.interval())
         return assess_health(
             self.snapshot,
             self.publisher.health,
             now=time.monotonic(),
             tolerance=tolerance,
             monitor_running=self.reconciler.monitor_running,
+            listener_connected=None if self.listener is None else self.listener.connected,
+            pid=os.getpid(),
+        )
+
+    def replica_settings(self) -> Settings:
+        """What `serve --workers N` hands its processes, once this one has done the start-up
+        chores (catalog, demo access) they must not repeat: no catalog to load, and one session
+        secret for all, so that a session signed by one process is valid in every other."""
+        return self.settings.model_copy(
+            update={"catalog": None, "session_secret": SecretStr(self.session_secret())}
         )
 
     def session_secret(self) -> str:
@@ -325,6 +433,12 @@ class ServerRuntime:
                 extra_routes=[*feed_routes(feeds), *self.status_pages(), *routes],
                 middleware=middleware,
                 broadcaster=self.broadcaster,
+                metrics=self.metrics,
+                metrics_token=(
+                    None
+                    if self.settings.metrics_token is None
+                    else self.settings.metrics_token.get_secret_value()
+                ),
             )
         )
 
@@ -344,6 +458,39 @@ class ServerRuntime:
             environment_keys=self.snapshot.environment_keys,
             heartbeat_s=self.settings.sse_heartbeat,
         )
+
+
+def change_listener(settings: Settings, publisher: DashboardPublisher) -> ChangeListener | None:
+    """On PostgreSQL, the listener that wakes `publisher` on every committed change; None on
+    SQLite, which is one machine and polls."""
+    if not is_postgres(settings.database):
+        return None
+    from status_dashboard.store.listener import ChangeListener
+
+    return ChangeListener(
+        settings.listen_database,
+        on_notice=lambda notice: publisher.wake(notice.revision),
+        on_connect=publisher.wake,
+        # Look at once, and from then on at the short interval, not at the end of a long wait
+        # begun while notices still came.
+        on_lost=publisher.wake,
+    )
+
+
+def serve_replica(settings: Settings, index: int) -> None:
+    """One of the processes of `serve --workers N` (`server.run_replicas`), from the parent's
+    `ServerRuntime.replica_settings()`. The first runs the monitor, if the settings ask for one;
+    the others run none, since N monitors in one machine would only multiply the connection
+    pools and heartbeats, and on SQLite queue for its one write lock."""
+    from status_dashboard.server import run  # the HTTP server, only in processes that serve
+
+    configure_logging(settings.log_level, settings.log_format)
+    if index > 0:
+        settings = settings.model_copy(update={"monitor": False})
+    if settings.metrics_port is not None:  # one port per process: each has its own figures
+        settings = settings.model_copy(update={"metrics_port": settings.metrics_port + index})
+    runtime = ServerRuntime(settings, open_stores(settings))
+    run(runtime.app(), host=settings.host, port=settings.port, access_log=settings.access_log)
 
 
 def _has_items(store: DashboardStore) -> bool:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/status-dashboard.db"
+_POSTGRES_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 
 
 class Settings(BaseSettings):
@@ -27,6 +29,17 @@ class Settings(BaseSettings):
     )
     refresh_interval: float = Field(
         default=1.0, gt=0, description="how often the store is polled, s"
+    )
+    listen_fallback_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often the store is polled while PostgreSQL change notices arrive, s",
+    )
+    listen_database_url: SecretStr | None = None
+    """Where the change listener (PostgreSQL) connects, when `database_url` goes through a pooler
+    that cannot LISTEN (PgBouncer in transaction mode); `database_url` unless set."""
+    workers: int = Field(
+        default=1, ge=1, le=64, description="server processes `serve` runs on its one port"
     )
     sse_heartbeat: float = Field(
         default=15.0, gt=0, description="seconds between heartbeat events of the live streams"
@@ -61,6 +74,14 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Mark session cookies Secure: set it when the service is reached over HTTPS."""
     log_level: str = "info"
+    log_format: Literal["keyvalue", "json"] = "keyvalue"
+    """Log lines as `key=value` pairs, or as one JSON object each (logs.py)."""
+    metrics_token: SecretStr | None = None
+    """Bearer token of `GET /metrics` on the service's port; without it that route is a 404."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """A port of its own, on `host`, where `/metrics` is served without a token (for a scraper
+    on a private network); the only HTTP of `status-dashboard worker`. With `serve --workers N`,
+    process i listens on `metrics_port + i`."""
 
     @field_validator("timezone")
     @classmethod
@@ -71,6 +92,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("listen_database_url")
+    @classmethod
+    def _postgres_listener(cls, value: SecretStr | None) -> SecretStr | None:
+        # Only the scheme is looked at, and only the scheme is named: the URL holds a password.
+        if value is not None and not value.get_secret_value().startswith(_POSTGRES_SCHEMES):
+            raise ValueError("must be a postgresql+psycopg:// URL (only PostgreSQL can LISTEN)")
+        return value
+
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -79,3 +108,9 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The database URL in clear, for the engine only: never log it (it may hold a password)."""
         return self.database_url.get_secret_value()
+
+    @property
+    def listen_database(self) -> str:
+        """The change listener's database URL in clear; never log it either."""
+        url = self.listen_database_url or self.database_url
+        return url.get_secret_value()

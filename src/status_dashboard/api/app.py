@@ -27,14 +27,18 @@ from status_dashboard.api.errors import (
     on_refusal,
     on_unexpected,
 )
+from status_dashboard.api.measure import MeasuredRoutes, RouteMeter, StreamMeter, route_of
+from status_dashboard.api.metrics import metrics_route
 from status_dashboard.api.openapi import openapi_document
 from status_dashboard.api.problems import Problem, ProblemError
 from status_dashboard.api.public import PREFIX, PublicDashboard
 from status_dashboard.api.push import push_route
+from status_dashboard.api.request_log import TraceLogging
 from status_dashboard.api.stream import EventStream, is_stream_path
 from status_dashboard.api.tracing import new_trace_id, trace_headers
 from status_dashboard.service.broadcast import DashboardBroadcaster
 from status_dashboard.service.health import HealthReport
+from status_dashboard.service.metrics import ServerMetrics
 from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.tracing import ClientTracker
@@ -59,16 +63,32 @@ class AppParts:
     middleware: Sequence[Middleware] = ()
     broadcaster: DashboardBroadcaster | None = None
     """Feeds the live streams (`.../stream`); without it those paths are dashboards' 404s."""
+    metrics: ServerMetrics | None = None
+    """Counts and times every answer; None measures nothing and serves no `/metrics`."""
+    metrics_token: str | None = None
+    """The bearer token of `GET /metrics`; None (or empty) turns that route off (404)."""
 
 
 class StatusDashboardApp:
     def __init__(self, parts: AppParts) -> None:
         self._parts = parts
-        self._dashboard = PublicDashboard(parts.snapshot, parts.tracker)
-        self._stream = (
-            None if parts.broadcaster is None else EventStream(self._dashboard, parts.broadcaster)
+        metrics = parts.metrics
+        self._dashboard = PublicDashboard(
+            parts.snapshot,
+            parts.tracker,
+            None if metrics is None else RouteMeter(metrics, "dashboard"),
         )
-        self._routes = TraceAndGuard(_framework_routes(parts))
+        self._stream = (
+            None
+            if parts.broadcaster is None
+            else EventStream(
+                self._dashboard,
+                parts.broadcaster,
+                None if metrics is None else StreamMeter(metrics),
+            )
+        )
+        routes: ASGIApp = TraceAndGuard(TraceLogging(_framework_routes(parts)))
+        self._routes = routes if metrics is None else MeasuredRoutes(routes, metrics)
 
     def close_streams(self) -> None:
         """End every live stream now, on the event loop. The server calls this when asked to
@@ -98,6 +118,9 @@ class StatusDashboardApp:
         except Exception as exc:
             trace_id = new_trace_id()
             log.error("event=unhandled_error trace_id=%s path=%s", trace_id, PREFIX, exc_info=exc)
+            if self._parts.metrics is not None:  # rare: a meter of its own is cheap enough
+                meter = RouteMeter(self._parts.metrics, route_of(scope["path"]), timed=False)
+                meter.counted(scope["method"], 500, "")
             with contextlib.suppress(Exception):  # the answer may have started already
                 await send_problem(send, Problem(500), trace_id, trace_headers(trace_id, None))
 
@@ -152,6 +175,8 @@ def _framework_routes(parts: AppParts) -> Starlette:
         Route("/api/v1/openapi.json", openapi_json, methods=["GET", "HEAD"]),
         Route("/health", health, methods=["GET", "HEAD"]),
     ]
+    if parts.metrics is not None:
+        routes.append(metrics_route(parts.metrics, parts.metrics_token))
     if parts.push is not None:
         routes.append(push_route(parts.push))
     if parts.admin is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
 from status_dashboard.api.negotiation import accepts_json, preferred_encoding
@@ -18,6 +18,9 @@ from status_dashboard.api.problems import InputIssue, Problem
 from status_dashboard.api.tracing import new_trace_id, trace_headers
 from status_dashboard.service.snapshot import DashboardSnapshot, RenderedDashboard, Representation
 from status_dashboard.service.tracing import ClientTracker, user_agent_conforms
+
+if TYPE_CHECKING:
+    from status_dashboard.api.measure import RouteMeter
 
 PREFIX = "/api/v1/dashboard"
 ALLOW = b"GET, HEAD, OPTIONS"
@@ -36,11 +39,24 @@ _USER_AGENT_HINT = (
 
 
 class PublicDashboard:
-    def __init__(self, snapshot: DashboardSnapshot, tracker: ClientTracker) -> None:
+    def __init__(
+        self, snapshot: DashboardSnapshot, tracker: ClientTracker, meter: RouteMeter | None = None
+    ) -> None:
         self._snapshot = snapshot
         self._tracker = tracker
+        self._meter = meter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        meter = self._meter
+        if meter is None:
+            await self._answer(scope, send)
+            return
+        started = time.perf_counter()
+        status, environment = await self._answer(scope, send)
+        meter.answered(scope["method"], status, environment, started)
+
+    async def _answer(self, scope: Scope, send: Send) -> tuple[int, str]:
+        """Answer the request; its status, and the environment answered for ("" if none)."""
         trace_id = new_trace_id()
         accept = accept_encoding = user_agent = if_none_match = if_modified_since = b""
         fetch_site = b""
@@ -68,25 +84,28 @@ class PublicDashboard:
             refusal = None if accepts_json(accept) else _NOT_JSON
             problem = self.admit(dashboard, user_agent, refusal, own_page=fetch_site == SAME_ORIGIN)
         if problem is not None or dashboard is None:
-            await send_problem(send, problem or Problem(503), trace_id, stamps, head_only=head_only)
-            return
+            problem = problem or Problem(503)
+            await send_problem(send, problem, trace_id, stamps, head_only=head_only)
+            return problem.status, "" if dashboard is None else dashboard.environment_key
+        environment = dashboard.environment_key
         if scope["method"] == "OPTIONS":
             await send(
                 {"type": "http.response.start", "status": 204, "headers": [*_PREFLIGHT, *stamps]}
             )
             await send({"type": "http.response.body", "body": b""})
-            return
+            return 204, environment
 
         chosen = dashboard.representation(preferred_encoding(accept_encoding))
         if _not_modified(dashboard, chosen, if_none_match, if_modified_since):
             headers = [*chosen.not_modified_headers, *stamps]
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
-            return
+            return 304, environment
         await send(
             {"type": "http.response.start", "status": 200, "headers": [*chosen.headers, *stamps]}
         )
         await send({"type": "http.response.body", "body": b"" if head_only else chosen.body})
+        return 200, environment
 
     def resolve(self, path: str, method: str) -> tuple[RenderedDashboard | None, Problem | None]:
         """The dashboard the path names, or the problem that answers instead (the live stream

@@ -20,8 +20,9 @@ same bytes go to every stream, so thousands of open streams cost work only when 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
 from status_dashboard.api.negotiation import accepts_event_stream
@@ -30,6 +31,9 @@ from status_dashboard.api.public import ALLOW, PREFIX, SAME_ORIGIN, PublicDashbo
 from status_dashboard.api.tracing import new_trace_id, trace_headers
 from status_dashboard.service.broadcast import DashboardBroadcaster, Subscriber
 from status_dashboard.service.snapshot import RenderedDashboard
+
+if TYPE_CHECKING:
+    from status_dashboard.api.measure import StreamMeter
 
 STREAM_SUFFIX = "/stream"
 RETRY_MILLISECONDS = 5000
@@ -90,10 +94,16 @@ class EventFrames:
 
 
 class EventStream:
-    def __init__(self, dashboards: PublicDashboard, broadcaster: DashboardBroadcaster) -> None:
+    def __init__(
+        self,
+        dashboards: PublicDashboard,
+        broadcaster: DashboardBroadcaster,
+        meter: StreamMeter | None = None,
+    ) -> None:
         self._dashboards = dashboards
         self._broadcaster = broadcaster
         self._frames = EventFrames()
+        self._meter = meter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = user_agent = last_event_id = fetch_site = b""
@@ -122,10 +132,18 @@ class EventStream:
             )
         if problem is None and self._broadcaster.closed:
             problem = _STOPPING
+        meter = self._meter
         if problem is not None or dashboard is None:
+            problem = problem or Problem(503)
+            if meter is not None:
+                meter.answered(
+                    method, problem.status, dashboard.environment_key if dashboard else ""
+                )
             head_only = method == "HEAD"
-            await send_problem(send, problem or Problem(503), trace_id, stamps, head_only=head_only)
+            await send_problem(send, problem, trace_id, stamps, head_only=head_only)
             return
+        if meter is not None:
+            meter.answered(method, 204 if method == "OPTIONS" else 200, dashboard.environment_key)
         if method == "OPTIONS":
             await send(
                 {"type": "http.response.start", "status": 204, "headers": [*_PREFLIGHT, *stamps]}
@@ -138,7 +156,8 @@ class EventStream:
             return
         topic = None if path == PREFIX else path[len(PREFIX) + 1 :]
         known = dashboard.identity.etag if _names(last_event_id, dashboard) else None
-        await self._stream(topic, known, receive, send)
+        with contextlib.nullcontext() if meter is None else meter.streaming():
+            await self._stream(topic, known, receive, send)
 
     async def _stream(
         self, topic: str | None, sent: bytes | None, receive: Receive, send: Send

@@ -14,13 +14,21 @@ from pydantic import ValidationError
 
 from status_dashboard.config import DEFAULT_DATABASE_URL, Settings
 from status_dashboard.domain.accounts import Role
-from status_dashboard.logs import configure_logging
+from status_dashboard.logs import LOG_FORMATS, configure_logging
 
 _DATABASE = click.option(
     "--database",
     "database_url",
     metavar="URL",
     help=f"SQLAlchemy URL [env STATUS_DASHBOARD_DATABASE_URL; default {DEFAULT_DATABASE_URL}]",
+)
+
+
+_LOG_FORMAT = click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    help="log lines as key=value pairs or as JSON objects [env STATUS_DASHBOARD_LOG_FORMAT; "
+    "default keyvalue]",
 )
 
 
@@ -71,6 +79,13 @@ def main() -> None:
 )
 @click.option("--no-monitor", "no_monitor", is_flag=True, default=False, help="run no checks here")
 @click.option("--access-log", is_flag=True, default=None, help="log every request")
+@click.option(
+    "--workers",
+    type=int,
+    help="server processes on the one port; one runs the checks [env STATUS_DASHBOARD_WORKERS; "
+    "default 1]",
+)
+@_LOG_FORMAT
 def serve(no_monitor: bool, **flags: Any) -> None:
     """Serve the public API, the admin API and UI, and (unless --no-monitor) run the checks."""
     from status_dashboard.bootstrap import ServerRuntime, open_stores
@@ -78,7 +93,9 @@ def serve(no_monitor: bool, **flags: Any) -> None:
     from status_dashboard.service.catalog import CatalogInvalid
 
     settings = _settings(monitor=False if no_monitor else None, **flags)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.workers > 1 and settings.port == 0:
+        _fail("--workers needs a fixed --port: every process listens on the same one", code=2)
     _ensure_migrated(settings, migrate_if_needed=settings.demo)
     runtime = ServerRuntime(settings, open_stores(settings))
     try:
@@ -94,7 +111,18 @@ def serve(no_monitor: bool, **flags: Any) -> None:
         app = runtime.app()
     except (MissingSecret, ValueError) as exc:
         _fail(f"configuration: {exc}", code=2)
-    run(app, host=settings.host, port=settings.port, access_log=settings.access_log)
+    if settings.workers == 1:
+        run(app, host=settings.host, port=settings.port, access_log=settings.access_log)
+        return
+    from functools import partial
+
+    from status_dashboard.bootstrap import serve_replica
+    from status_dashboard.server import run_replicas
+
+    # The chores above ran once, here; the processes only serve.
+    replicas = runtime.replica_settings()
+    runtime.stores.close()
+    sys.exit(run_replicas(partial(serve_replica, replicas), settings.workers))
 
 
 @main.command()
@@ -106,6 +134,7 @@ def serve(no_monitor: bool, **flags: Any) -> None:
     help="checks run at once [env STATUS_DASHBOARD_MONITOR_CONCURRENCY; default 100]",
 )
 @click.option("--name", "worker_name", help="name in leases and heartbeats [default host:pid]")
+@_LOG_FORMAT
 def worker(**flags: Any) -> None:
     """Run the checks: claim the due ones, run them, record the results; SIGTERM (or Ctrl-C)
     lets the running checks finish, then exits. Any number of workers share one database."""
@@ -114,7 +143,7 @@ def worker(**flags: Any) -> None:
     from status_dashboard.bootstrap import open_stores, run_worker
 
     settings = _settings(**flags)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     _ensure_migrated(settings, migrate_if_needed=False)
     uvloop.run(run_worker(settings, open_stores(settings)))
 

@@ -60,7 +60,9 @@ class MonitorWorker:
         *,
         http: HttpClients,
         on_change: OnChange | None = None,
+        stats: RunStats | None = None,
     ) -> None:
+        """`stats`: where the runs are counted, when the caller reads them too (metrics)."""
         self._store = store
         self._clock = clock
         self._settings = settings
@@ -72,7 +74,7 @@ class MonitorWorker:
         self._pending: list[tuple[Finding, asyncio.Future[bool]]] = []
         self._pending_ready = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
-        self.stats = RunStats()
+        self.stats = RunStats() if stats is None else stats
 
     @property
     def running(self) -> int:
