@@ -5,8 +5,8 @@ Starts `status-dashboard serve --demo` on a fresh SQLite database, then nginx wi
 service answered, and drives each in turn with wrk on the 200 and the 304 path. Prints a
 Markdown table and writes it into docs/performance.md (docs/performance.md says what is measured).
 The monitor's cases follow, then 5,000 live-update (SSE) streams, the SDK's parsing, and the
-simulator (1,000 polling clients and a memory soak), each with its own block in the
-same document; `--only` runs one part.
+simulator (1,000 polling clients and a memory soak), and two replicas on PostgreSQL behind nginx
+(bench_scale), each with its own block in the same document; `--only` runs one part.
 Exits 0 whether or not the targets are met: a missed target is a measurement, printed as FAIL.
 Exits 1 when the bench itself cannot run, 130 when interrupted.
 """
@@ -30,6 +30,7 @@ import bench_monitor_report as mrep
 import bench_nginx
 import bench_procs as procs
 import bench_report as rep
+import bench_scale
 import bench_sdk
 import bench_simulator
 import bench_sse
@@ -73,8 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument(
         "--only",
-        choices=("api", "monitor", "sse", "simulator", "sdk"),
-        help="run the API, the monitor, the live-update (SSE), the simulator or the SDK cases alone",
+        choices=("api", "monitor", "sse", "simulator", "sdk", "scale"),
+        help="run the API, the monitor, the live-update (SSE), the simulator, the SDK or the scale "
+        "(two replicas on PostgreSQL behind nginx) cases alone",
     )
     parser.add_argument(
         "--soak-seconds",
@@ -364,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "simulator"):
             block = bench_simulator.run(write_doc=not args.no_write, soak_s=args.soak_seconds)
             print("\n" + block)
+        if args.only in (None, "scale"):
+            print("\n" + bench_scale.run(write_doc=not args.no_write))
     except (BenchSetupError, wrk.WrkError, subprocess.CalledProcessError, OSError) as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1
