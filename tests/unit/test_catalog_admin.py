@@ -204,6 +204,14 @@ def test_a_new_environment_becomes_the_default_and_the_old_one_steps_down(world:
     assert not envs["prod"].is_default
 
 
+@pytest.mark.parametrize("key", sorted(ids.RESERVED_PATH_SEGMENTS))
+def test_an_environment_cannot_take_the_path_of_another_page(world: World, key: str) -> None:
+    with pytest.raises(InvalidInput, match="another page") as refused:
+        world.catalog.create_environment(ADMIN, key, "Taken")
+    assert refused.value.field == "key"
+    assert key not in {env.key for env in world.store.environments()}
+
+
 def test_the_last_default_cannot_be_unset(world: World) -> None:
     with pytest.raises(ConflictError, match="default"):
         world.catalog.update_environment(ADMIN, "prod", default=False)

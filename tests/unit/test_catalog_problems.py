@@ -82,6 +82,13 @@ CASES = [
         id="numeric environment key",
     ),
     pytest.param(
+        "environments:\n  metrics:\n",
+        2,
+        "environments.metrics",
+        "cannot be an environment key: /metrics is another page",
+        id="environment key of another page",
+    ),
+    pytest.param(
         "environments:\n  prod: [a]\n",
         2,
         "environments.prod",

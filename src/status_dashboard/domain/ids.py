@@ -21,6 +21,12 @@ ITEM_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 """Catalog keys: short, lowercase, safe in a URL path and a YAML file alike."""
 
+RESERVED_PATH_SEGMENTS = frozenset(
+    {"admin", "api", "badges", "feeds", "health", "history", "items", "metrics", "static"}
+)
+"""First path segments of other parts of the application: an environment's page is
+`/{key}`, so no environment may take one of them as its key."""
+
 
 def group_id(environment_key: str, group_key: str) -> str:
     digest = hashlib.sha256(f"group\x00{environment_key}\x00{group_key}".encode()).digest()

@@ -159,6 +159,12 @@ class CatalogAdmin:
     ) -> Environment:
         require(principal, Role.ADMIN)
         key, name = _key("key", key), _name("name", name)
+        if key in ids.RESERVED_PATH_SEGMENTS:
+            raise InvalidInput(
+                "key",
+                f"/{key} is another page: {', '.join(sorted(ids.RESERVED_PATH_SEGMENTS))} "
+                "cannot be environment keys",
+            )
         require(principal, Role.ADMIN, key)
         if default:
             _require_unlimited(principal)

@@ -256,6 +256,8 @@ class _Reader:
                 )
             elif not ids.KEY_PATTERN.fullmatch(key):
                 self.report(entry.key, f"{key!r} is not a valid {what} key: {_KEY_HINT}")
+            elif what == "environment" and key in ids.RESERVED_PATH_SEGMENTS:
+                self.report(entry.key, _reserved(key))
             else:
                 good.append((position, entry))
         return good
@@ -382,3 +384,8 @@ class _Reader:
             self._default = key
         else:
             self.report(at, f"only one environment can be the default, and {self._default!r} is")
+
+
+def _reserved(key: str) -> str:
+    taken = ", ".join(sorted(ids.RESERVED_PATH_SEGMENTS))
+    return f"{key!r} cannot be an environment key: /{key} is another page ({taken} are taken)"

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
+from status_dashboard.domain import ids
 from status_dashboard.domain.ids import ITEM_ID_PATTERN, KEY_PATTERN
 from status_dashboard.service.status_page import StatusPage
 from status_dashboard.web.public.assets import IMMUTABLE, PREFIX, Assets
@@ -38,8 +39,7 @@ from status_dashboard.web.public.responses import (
 
 HISTORY_PAGE_SIZE = 10
 CHANGES_PAGE_SIZE = 20
-RESERVED = frozenset({"admin", "api", "health", "static", "items", "history"})
-"""First path segments that belong to other parts of the application, never to an environment."""
+RESERVED = ids.RESERVED_PATH_SEGMENTS
 _MAX_CURSOR_DIGITS = 18
 
 Build = Callable[[Where, datetime], tuple[int, bytes]]
