@@ -1,5 +1,11 @@
 """Every error becomes a problem, in one place: Starlette's handlers for its routes, and an outer
-guard for anything that escapes, including the raw dashboard path."""
+guard for anything that escapes, including the raw dashboard path.
+
+A database that cannot be reached for a moment is not a bug: it answers 503 with Retry-After
+(`unavailable_problem`), logged as a warning, so that an operator's write fails cleanly and
+its client knows when to try again. The store's `StoreUnavailable` is known by its
+`retry_after_s` attribute, since this layer does not import the store.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +67,36 @@ async def on_problem(request: Request, exc: Exception) -> Response:
 _CHALLENGE = ((b"www-authenticate", b'Bearer realm="status-dashboard"'),)
 
 
+def retry_after_of(exc: BaseException) -> int | None:
+    """The seconds to wait that a passing outage's exception carries; None for any other."""
+    seconds = getattr(exc, "retry_after_s", None)
+    if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > 0:
+        return seconds
+    return None
+
+
+def unavailable_problem(exc: BaseException) -> Problem | None:
+    """503 with Retry-After for a passing outage (the database is down, restarting, or its
+    connection was lost); None for anything else. The detail says what is missing, never the
+    driver's reason, which names the database's host."""
+    seconds = retry_after_of(exc)
+    if seconds is None:
+        return None
+    return Problem(
+        503,
+        f"The database is unavailable at the moment; try again in {seconds} s",
+        headers=((b"retry-after", str(seconds).encode("ascii")),),
+    )
+
+
+def log_unavailable(exc: BaseException, trace_id: str, path: str) -> None:
+    reason = str(exc).replace('"', "'")[:300]
+    log.warning(
+        'event=store_unavailable trace_id=%s path=%s error=%s reason="%s"',
+        trace_id, path[:200], type(exc).__name__, reason,
+    )  # fmt: skip
+
+
 def refusal_problem(exc: Exception) -> Problem | None:
     """The problem that answers a use case's refusal; None for anything else (a bug)."""
     if isinstance(exc, Unauthenticated):
@@ -88,8 +124,12 @@ REFUSALS = (ServiceError, DomainError)
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     trace_id = _trace_id(request)
-    log.error("event=unhandled_error trace_id=%s path=%s", trace_id, request.url.path, exc_info=exc)
     request.scope[TRACE_ID + ".logged"] = True
+    unavailable = unavailable_problem(exc)
+    if unavailable is not None:
+        log_unavailable(exc, trace_id, request.url.path)
+        return problem_response(unavailable, trace_id)
+    log.error("event=unhandled_error trace_id=%s path=%s", trace_id, request.url.path, exc_info=exc)
     return problem_response(Problem(500), trace_id)
 
 
@@ -117,7 +157,11 @@ class TraceAndGuard:
         try:
             await self._app(scope, receive, stamped)
         except Exception as exc:
+            unavailable = unavailable_problem(exc)
             if not scope.get(TRACE_ID + ".logged"):
-                log.error("event=unhandled_error trace_id=%s", trace_id, exc_info=exc)
+                if unavailable is not None:
+                    log_unavailable(exc, trace_id, str(scope.get("path", "")))
+                else:
+                    log.error("event=unhandled_error trace_id=%s", trace_id, exc_info=exc)
             if not started:
-                await send_problem(send, Problem(500), trace_id, stamps)
+                await send_problem(send, unavailable or Problem(500), trace_id, stamps)

@@ -5,6 +5,13 @@ service takes over BEGIN from the sqlite3 driver so that every transaction reall
 driver's legacy mode starts none for SELECT or DDL) and so that writes can start with
 `BEGIN IMMEDIATE`, taking the write lock up front instead of failing half-way with "database is
 locked". PostgreSQL is the distributed engine, always through psycopg 3.
+
+A PostgreSQL that goes away (a crash, a restart, a failover) leaves the pool full of dead
+connections; each is pinged when checked out and replaced when the ping fails, so the pool
+recovers by itself once the server is back, and no request fails on a connection that died
+while it sat in the pool. While the server is gone, a request fails within seconds: a refused
+connection at once, an unanswered one after `CONNECT_TIMEOUT_S`, and a wait for a pooled
+connection after `POOL_WAIT_S`; all of them as `StoreUnavailable`.
 """
 
 from __future__ import annotations
@@ -32,6 +39,13 @@ _SQLITE_PRAGMAS = (
     # last commits, which the next catalog load or check result restores.
     "PRAGMA synchronous=NORMAL",
 )
+
+CONNECT_TIMEOUT_S = 5
+"""How long a new PostgreSQL connection may take; also keeps /health and startup from hanging."""
+POOL_WAIT_S = 5.0
+"""How long a request waits for a pooled connection when all are in use (SQLAlchemy's default
+is 30 s: a request held that long behind connections that each wait for an unreachable server
+is a hang to its client)."""
 
 _POSTGRES_SCHEMES = {"postgresql+psycopg", "postgresql", "postgres"}
 _SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
@@ -101,15 +115,17 @@ def _is_file_database(url: URL) -> bool:
 
 
 def _postgres_engine(url: URL) -> sqlalchemy.Engine:
-    # A short connect timeout keeps /health and startup from hanging on an unreachable server;
-    # the application name shows the service in pg_stat_activity. The URL may override both.
+    # The application name shows the service in pg_stat_activity. The URL may override it and
+    # the connect timeout.
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
-        connect_args["connect_timeout"] = 5
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     if "application_name" not in url.query:
         connect_args["application_name"] = "status-dashboard"
     try:
-        return sqlalchemy.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        return sqlalchemy.create_engine(
+            url, pool_pre_ping=True, pool_timeout=POOL_WAIT_S, connect_args=connect_args
+        )
     except ImportError:
         raise UnsupportedDatabase(
             "PostgreSQL support is not installed: install status-dashboard[postgres]"

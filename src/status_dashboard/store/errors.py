@@ -2,12 +2,17 @@
 
     StoreError                 base of every error the store raises; `str()` is safe to show
     ├── UnsupportedDatabase    the URL names a database the service does not run on
-    ├── StoreUnavailable       the database cannot be reached now (down, refused, timed out);
-    │                          worth retrying later
+    ├── StoreUnavailable       the database cannot be reached now (down, restarting, refused,
+    │                          timed out, the connection lost mid-way, no pooled connection
+    │                          free); worth retrying in `retry_after_s` seconds
     └── SchemaOutOfDate        the database has not been migrated to this version: run
                                `status-dashboard db upgrade`
 
 Catalog contradictions are the domain's own `CatalogConflict`, raised unchanged.
+
+The HTTP layers answer `StoreUnavailable` with 503 and a Retry-After header. They do not
+import the store (the layers' contract), so they know a passing outage by the exception's
+`retry_after_s` attribute alone.
 
 Driver messages are long, multi-line, and may echo the statement and its parameters; the
 `translated` boundary keeps the first line of the driver's reason and masks the URL's password,
@@ -31,8 +36,15 @@ class UnsupportedDatabase(StoreError):
     """The database URL names an engine or driver the service does not support."""
 
 
+RETRY_AFTER_S = 5
+"""How long a client is asked to wait after `StoreUnavailable`: a PostgreSQL restart or a
+failover takes seconds, and a SQLite write lock is held for milliseconds."""
+
+
 class StoreUnavailable(StoreError):
-    """The database cannot be reached or refused the connection."""
+    """The database cannot be reached, refused the connection, or lost it mid-way."""
+
+    retry_after_s: int = RETRY_AFTER_S
 
 
 class SchemaOutOfDate(StoreError):
@@ -45,6 +57,11 @@ _UPGRADE_HINT = "the database schema is missing or out of date; run `status-dash
 # that a table or column the code expects is not there, i.e. migrations have not run.
 _SQLITE_MISSING = ("no such table", "no such column")
 _POSTGRES_MISSING = {"42P01", "42703"}
+# SQLSTATEs of a server that is going or not there yet, whatever class the driver gives them:
+# connection exceptions (class 08), and admin_shutdown, crash_shutdown, cannot_connect_now
+# (the server is starting, in recovery, or shutting down).
+_POSTGRES_GONE_CLASS = "08"
+_POSTGRES_GONE = {"57P01", "57P02", "57P03"}
 
 
 @contextmanager
@@ -58,15 +75,44 @@ def translated(url: URL) -> Iterator[None]:
         yield
     except sa_exc.IntegrityError:
         raise
-    except (sa_exc.OperationalError, sa_exc.ProgrammingError, sa_exc.InterfaceError) as exc:
-        reason = reason_of(exc, url)
-        if _schema_missing(exc, reason):
-            raise SchemaOutOfDate(f"{_UPGRADE_HINT} ({reason})") from None
-        if isinstance(exc, sa_exc.ProgrammingError):
-            raise StoreError(f"database rejected a statement: {reason}") from None
-        raise StoreUnavailable(f"database unavailable: {reason}") from None
     except sa_exc.DBAPIError as exc:
-        raise StoreError(f"database error: {reason_of(exc, url)}") from None
+        raise driver_error(exc, url) from None
+    except (sa_exc.TimeoutError, sa_exc.DisconnectionError) as exc:
+        # The pool's own: every connection is in use past the pool's wait, or a connection
+        # failed its check-out ping and could not be replaced.
+        raise StoreUnavailable(f"database unavailable: {_pool_reason(exc)}") from None
+
+
+def driver_error(exc: sa_exc.DBAPIError, url: URL) -> StoreError:
+    """The store's error for a driver's exception (not an `IntegrityError`)."""
+    reason = reason_of(exc, url)
+    if _schema_missing(exc, reason):
+        return SchemaOutOfDate(f"{_UPGRADE_HINT} ({reason})")
+    if _connection_gone(exc):
+        return StoreUnavailable(f"database unavailable: {reason}")
+    if isinstance(exc, sa_exc.ProgrammingError):
+        return StoreError(f"database rejected a statement: {reason}")
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return StoreUnavailable(f"database unavailable: {reason}")
+    return StoreError(f"database error: {reason}")
+
+
+def _connection_gone(exc: sa_exc.DBAPIError) -> bool:
+    """Whether the failure was the connection's, not the statement's: SQLAlchemy saw the
+    connection invalidated (its dialect knows each driver's "server closed the connection"), or
+    PostgreSQL said it is going or not there yet."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if not isinstance(sqlstate, str):
+        return False
+    return sqlstate.startswith(_POSTGRES_GONE_CLASS) or sqlstate in _POSTGRES_GONE
+
+
+def _pool_reason(exc: sa_exc.SQLAlchemyError) -> str:
+    """SQLAlchemy's message without its "(Background on this error at: ...)" link."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first.split(" (Background on this error")[0].strip()
 
 
 def _schema_missing(exc: sa_exc.DBAPIError, reason: str) -> bool:

@@ -1,7 +1,8 @@
 """The wrapper every UI page goes through: sign-in, CSRF on POST, and errors as HTML pages.
 
 The API's problem handlers answer JSON; a person in a browser gets a page instead, so the UI
-catches what its handlers raise before it reaches them.
+catches what its handlers raise before it reaches them. A database that cannot be reached for
+a moment answers 503 with Retry-After and a page that says so, not the 500 of a bug.
 """
 
 from __future__ import annotations
@@ -102,16 +103,43 @@ async def guarded(ui: Ui, request: Request, run: Callable[[], Awaitable[Response
     except FormTooLarge:
         return pages.error(request, 413, "Too large", "The form is larger than 64 KiB.")
     except Exception as exc:
-        error_id = str(uuid.uuid4())
-        log.error(
-            "event=unhandled_error ui=admin id=%s path=%s", error_id, request.url.path, exc_info=exc
+        return _failure_page(ui, request, exc)
+
+
+def _failure_page(ui: Ui, request: Request, exc: Exception) -> Response:
+    """A passing outage of the database (503, with Retry-After), or a bug (500, with the id of
+    its log line)."""
+    wait = _retry_after_of(exc)
+    error_id = str(uuid.uuid4())
+    if wait is not None:
+        log.warning(
+            'event=store_unavailable ui=admin id=%s path=%s error=%s reason="%s"',
+            error_id, request.url.path[:200], type(exc).__name__, str(exc).replace('"', "'")[:300],
+        )  # fmt: skip
+        return ui.pages.error(
+            request, 503, "Database unavailable",
+            f"The database cannot be reached at the moment. Try again in {wait} seconds; "
+            "if you were changing something, look whether it was saved.",
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
+    log.error(
+        "event=unhandled_error ui=admin id=%s path=%s", error_id, request.url.path, exc_info=exc
+    )
+    try:
+        return ui.pages.error(
+            request, 500, "Something went wrong", f"The error was logged with id {error_id}."
         )
-        try:
-            return pages.error(
-                request, 500, "Something went wrong", f"The error was logged with id {error_id}."
-            )
-        except Exception:
-            return HTMLResponse(_FALLBACK_500.format(id=error_id), 500)
+    except Exception:
+        return HTMLResponse(_FALLBACK_500.format(id=error_id), 500)
+
+
+def _retry_after_of(exc: Exception) -> int | None:
+    """The seconds a passing outage's exception says to wait (the store's StoreUnavailable,
+    known by its `retry_after_s`: the UI does not import the store); None for any other."""
+    seconds = getattr(exc, "retry_after_s", None)
+    if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds > 0:
+        return seconds
+    return None
 
 
 PublicHandler = Callable[[Request, Ui], Awaitable[Response]]
