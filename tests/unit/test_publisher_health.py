@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -72,3 +73,23 @@ def test_the_store_counts_as_reachable_within_the_tolerance(
         tolerance=tolerance,
     )
     assert report.status is status
+
+
+def test_a_failed_contact_after_the_last_success_is_degraded_at_once() -> None:
+    health = StoreHealth(
+        last_success=NOW - 0.5, last_failure=NOW - 0.1, last_error="OperationalError"
+    )
+
+    report = assess_health(_ready_snapshot(), health, now=NOW, tolerance=15.0)
+
+    assert report.status is HealthStatus.DEGRADED
+    assert report.document()["details"]["database"]["status"] == "DOWN"
+
+
+def test_a_success_after_a_failure_is_up_again_and_forgets_the_error() -> None:
+    health = StoreHealth()
+    health.failed("OperationalError")
+    health.succeeded()
+
+    assert health.last_error is None
+    assert health.reachable(time.monotonic(), within=15.0)

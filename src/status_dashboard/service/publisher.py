@@ -37,9 +37,24 @@ class StoreHealth:
 
     last_success: float | None = None
     last_error: str | None = None
+    last_failure: float | None = None
 
     def reachable(self, now: float, within: float) -> bool:
-        return self.last_success is not None and now - self.last_success <= within
+        """Answered within `within` seconds, and the latest contact was no failure: /health
+        turns DEGRADED at the first failed poll, not once the tolerance has run out."""
+        if self.last_success is None:
+            return False
+        if self.last_failure is not None and self.last_failure > self.last_success:
+            return False
+        return now - self.last_success <= within
+
+    def succeeded(self) -> None:
+        self.last_success = time.monotonic()
+        self.last_error = None
+
+    def failed(self, error: str) -> None:
+        self.last_failure = time.monotonic()
+        self.last_error = error
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +122,7 @@ class DashboardPublisher:
     def _refresh(self) -> bool:
         revision = self._store.revision()
         if revision == self._snapshot.revision:
-            self.health.last_success = time.monotonic()
+            self.health.succeeded()
             return False
         environments = self._store.environments()
         self._snapshot.replace(
@@ -117,8 +132,7 @@ class DashboardPublisher:
             max_age=self._max_age,
             built_at=self._clock(),
         )
-        self.health.last_success = time.monotonic()
-        self.health.last_error = None
+        self.health.succeeded()
         log.info("event=snapshot_rebuilt revision=%s environments=%s", revision, len(environments))
         return True
 
@@ -133,7 +147,7 @@ class DashboardPublisher:
                 try:
                     await asyncio.to_thread(self.refresh)
                 except Exception as exc:  # a down database must not stop the loop
-                    self.health.last_error = type(exc).__name__
+                    self.health.failed(type(exc).__name__)
                     log.warning("event=snapshot_refresh_failed error=%s", type(exc).__name__)
                 await _sleep_unless_woken(stop, woken, pace.interval())
         finally:

@@ -47,9 +47,10 @@ from support.server import CONFORMING_AGENT
 OUTAGE_S = 10.0
 WRITE_ANSWER_LIMIT_S = 3.0
 """A refused write answers within this: a refused connection fails at once."""
-DEGRADED_WITHIN_S = 5.0 + 2.0
-"""/health turns DEGRADED once the store has not answered for three polls, and at least 5 s
-(bootstrap's tolerance), plus room for a loaded machine."""
+DEGRADED_WITHIN_S = 1.0 + 2.0
+"""/health turns DEGRADED at the first failed contact with the store: the lost listener wakes
+the publisher, whose poll then fails (within the 1 s poll without a listener), plus room for a
+loaded machine."""
 RECOVERY_LIMIT_S = 15.0
 """The listener's back-off between attempts grows to 10 s; the poll comes every half second."""
 CHANGE_LIMIT_S = 2.0
