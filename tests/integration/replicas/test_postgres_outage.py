@@ -146,7 +146,13 @@ class _Seen:
 
 
 def _before_the_crash(a: Replica, b: Replica, item_id: str) -> dict[int, _Shown]:
-    """A write through A shows on both; what each then serves, once they serve the same."""
+    """A write through A shows on both; what each then serves, once they serve the same.
+
+    Each replica renders its status page before the write, and not after: during the outage the
+    page of the new revision was never rendered, so what it serves is the last one it had."""
+    for replica_ in (a, b):
+        with replica_.public() as client:
+            assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
     set_item(a, item_id, 2, "before the outage")
     with b.public() as client:
         wait_for(
@@ -208,6 +214,8 @@ def _during_the_outage(
     operators = [r.operator() for r in replicas]
     try:
         _the_ui_refuses_its_form(form)
+        for client in clients:
+            _serves_the_last_page(client)
         next_write = crashed
         while (elapsed := time.monotonic() - crashed) < OUTAGE_S:
             for index, client in enumerate(clients):
@@ -226,6 +234,12 @@ def _during_the_outage(
     assert len(seen.refused_writes) >= 8, seen
     assert set(seen.degraded_after_s) == {0, 1}, f"a replica never said DEGRADED: {seen}"
     return seen
+
+
+def _serves_the_last_page(client: httpx.Client) -> None:
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.text[:500]
+    assert page.headers["content-type"].startswith("text/html")
 
 
 def _serves_the_last_snapshot(client: httpx.Client, before: _Shown) -> None:

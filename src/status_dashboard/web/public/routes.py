@@ -116,6 +116,9 @@ class PublicSite:
         self._clock = clock
         self._environment_keys = environment_keys
         self._cache = PageCache()
+        self._last_good = PageCache()
+        """The last page rendered for each address and language, whatever the revision: what a
+        reader gets while the database is unavailable, instead of an error."""
 
     def routes(self) -> list[BaseRoute]:
         known = self._environment_keys
@@ -206,11 +209,21 @@ class PublicSite:
         cached = self._cache.get(key)
         if cached is not None:
             return page_response(request, cached, choice)
-        status, body = await asyncio.to_thread(build, where, now)
+        last_key = (*target, choice.language)
+        try:
+            status, body = await asyncio.to_thread(build, where, now)
+        except Exception as exc:
+            kept = self._last_good.get(last_key)
+            # Only an outage of the store (its errors carry a Retry-After) is answered from the
+            # last page; any other failure is a bug, and the error handler says so.
+            if kept is None or getattr(exc, "retry_after_s", None) is None:
+                raise
+            return page_response(request, kept, choice)
         encoded = encode(body)
         # Only pages that exist are kept: a scan of made-up addresses must not evict them.
         if status == 200:
             self._cache.put(key, encoded)
+            self._last_good.put(last_key, encoded)
         return page_response(request, encoded, choice, status)
 
     async def _bad_cursor(self, request: Request) -> Response:
