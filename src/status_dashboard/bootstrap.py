@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 
 from status_dashboard.api.admin.common import AdminServices
 from status_dashboard.api.app import AppParts, StatusDashboardApp
+from status_dashboard.api.forwarded import parse_allowed
 from status_dashboard.api.metrics_port import MetricsPort
 from status_dashboard.config import Settings
 from status_dashboard.domain.accounts import Role
@@ -439,6 +440,7 @@ class ServerRuntime:
                     if self.settings.metrics_token is None
                     else self.settings.metrics_token.get_secret_value()
                 ),
+                trusted_proxies=parse_allowed(self.settings.forwarded_allow_ips),
             )
         )
 

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_format: Literal["keyvalue", "json"] = "keyvalue"
     """Log lines as `key=value` pairs, or as one JSON object each (logs.py)."""
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    """Peers whose `X-Forwarded-Proto` is believed (api/forwarded.py): a proxy on this machine
+    by default; `*` for any, empty for none."""
     metrics_token: SecretStr | None = None
     """Bearer token of `GET /metrics` on the service's port; without it that route is a 404."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

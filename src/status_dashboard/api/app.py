@@ -27,6 +27,7 @@ from status_dashboard.api.errors import (
     on_refusal,
     on_unexpected,
 )
+from status_dashboard.api.forwarded import forwarded_scope
 from status_dashboard.api.measure import MeasuredRoutes, RouteMeter, StreamMeter, route_of
 from status_dashboard.api.metrics import metrics_route
 from status_dashboard.api.openapi import openapi_document
@@ -67,6 +68,8 @@ class AppParts:
     """Counts and times every answer; None measures nothing and serves no `/metrics`."""
     metrics_token: str | None = None
     """The bearer token of `GET /metrics`; None (or empty) turns that route off (404)."""
+    trusted_proxies: frozenset[str] = frozenset()
+    """Peers whose `X-Forwarded-Proto` is believed (api/forwarded.py)."""
 
 
 class StatusDashboardApp:
@@ -106,6 +109,9 @@ class StatusDashboardApp:
                     handler = self._stream
                 await self._guarded(handler, scope, receive, send)
             else:
+                # The dashboard path builds no link and sets no cookie: only the rest needs
+                # the scheme the client used.
+                scope = forwarded_scope(scope, self._parts.trusted_proxies)
                 await self._routes(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
