@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -167,3 +169,41 @@ class RssSampler:
             except (OSError, BenchSetupError):
                 return  # the process is gone; the run will report why
             self._stop.wait(self.interval_s)
+
+
+# --- shared by the benches that write their own block ----------------------------------------
+
+
+def put_block(doc: Path, marks: tuple[str, str], block: str, section: str, intro: str) -> None:
+    """Put `block` between the `marks` of its section in `doc`, adding the section (heading and
+    intro) at the end if absent; the rest of the document is left as it is."""
+    begin, end = marks
+    text = doc.read_text()
+    marked = f"{begin}\n{block}\n{end}"
+    if begin in text and end in text:
+        before, _, rest = text.partition(begin)
+        text = before + marked + rest.partition(end)[2]
+    else:
+        text = text.rstrip("\n") + f"\n\n{section}\n\n{intro}\n{marked}\n"
+    doc.write_text(text)
+
+
+def raise_open_files_limit(needed: int) -> None:
+    """Each connection is a file descriptor, here and in the server, which inherits the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raise BenchSetupError(f"open files limit {soft} < {needed}; raise `ulimit -n`")
+
+
+def loop_runner() -> asyncio.Runner:
+    """On the service's own loop where it is installed: it keeps the bench's reading out of the
+    figures."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)

@@ -421,16 +421,7 @@ def _measure_on(
 
 
 def write(block: str, doc: Path = DOC) -> None:
-    """Put `block` between the markers of its section, adding the section at the end if absent;
-    the rest of the document is left as it is."""
-    text_ = doc.read_text()
-    marked = f"{BEGIN}\n{block}\n{END}"
-    if BEGIN in text_ and END in text_:
-        before, _, rest = text_.partition(BEGIN)
-        text_ = before + marked + rest.partition(END)[2]
-    else:
-        text_ = text_.rstrip("\n") + f"\n\n{SECTION}\n\n{INTRO}\n{marked}\n"
-    doc.write_text(text_)
+    procs.put_block(doc, (BEGIN, END), block, SECTION, INTRO)
 
 
 def run(write_doc: bool = True, server_url: str = POSTGRES_URL) -> str:

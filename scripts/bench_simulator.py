@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -290,26 +289,8 @@ async def _measure_soak(port: int, pid: int, seconds: float) -> SoakFigures:
     return figures
 
 
-def _raise_open_files_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        raise BenchSetupError(f"open files limit {soft} < {needed}; raise `ulimit -n`")
-
-
-def _loop_runner() -> asyncio.Runner:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.Runner()
-    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-
-
 def measure(soak_s: float = SOAK_S) -> Figures:
-    _raise_open_files_limit(2 * POLLERS + 1024)  # the simulator inherits the raised limit
+    procs.raise_open_files_limit(2 * POLLERS + 1024)  # the simulator inherits the raised limit
     measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_before = os.getloadavg()[1]
     with tempfile.TemporaryDirectory(prefix="bench-simulator-") as directory:
@@ -320,7 +301,7 @@ def measure(soak_s: float = SOAK_S) -> Figures:
         try:
             with procs.running(command, log) as (proc, started):
                 started_s = procs.wait_for_200(port, "/api/v1/dashboard", proc, started)
-                with _loop_runner() as runner:
+                with procs.loop_runner() as runner:
                     poll = runner.run(_measure_polling(port, proc.pid))
                     soak = runner.run(_measure_soak(port, proc.pid, soak_s))
                 if proc.poll() is not None:
@@ -407,17 +388,7 @@ def render(figures: Figures) -> str:
 
 
 def write(block: str, doc: Path = DOC) -> None:
-    """Put `block` between the markers of its section, adding the section at the end if absent;
-    the rest of the document is left as it is."""
-    text = doc.read_text()
-    marked = f"{BEGIN}\n{block}\n{END}"
-    if BEGIN in text and END in text:
-        before, _, rest = text.partition(BEGIN)
-        _, _, after = rest.partition(END)
-        text = before + marked + after
-    else:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{_INTRO}\n{marked}\n"
-    doc.write_text(text)
+    procs.put_block(doc, (BEGIN, END), block, SECTION, _INTRO)
 
 
 def run(write_doc: bool = True, soak_s: float = SOAK_S) -> str:

@@ -204,16 +204,6 @@ async def _open_all(port: int, count: int) -> list[Stream]:
 # --- the server side -------------------------------------------------------------------------
 
 
-def _raise_open_files_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        raise BenchSetupError(f"open files limit {soft} < {needed}; raise `ulimit -n`")
-
-
 def _admin_token(log: Path) -> str:
     found = re.search(r"demo admin token \(Authorization: Bearer \.\.\.\): (\S+)", log.read_text())
     if found is None:
@@ -310,16 +300,8 @@ async def _measure(port: int, proc: subprocess.Popen[bytes], token: str, figures
             stream.transport.close()
 
 
-def _loop_runner() -> asyncio.Runner:
-    try:
-        import uvloop  # the service's own loop: it keeps the bench's reading out of the figures
-    except ImportError:
-        return asyncio.Runner()
-    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-
-
 def measure() -> Figures:
-    _raise_open_files_limit(2 * CONNECTIONS + 1024)  # the server inherits the raised limit
+    procs.raise_open_files_limit(2 * CONNECTIONS + 1024)  # the server inherits the raised limit
     figures = Figures()
     with tempfile.TemporaryDirectory(prefix="bench-sse-") as directory:
         tmp = Path(directory)
@@ -331,7 +313,7 @@ def measure() -> Figures:
         try:
             with procs.running(command, log) as (proc, started):
                 procs.wait_for_200(port, "/health", proc, started)
-                with _loop_runner() as runner:
+                with procs.loop_runner() as runner:
                     runner.run(_measure(port, proc, _admin_token(log), figures))
         except (BenchSetupError, OSError, TimeoutError) as exc:
             tail = procs.log_tail(log)
@@ -411,17 +393,7 @@ def render(figures: Figures) -> str:
 
 
 def write(block: str, doc: Path = DOC) -> None:
-    """Put `block` between the markers of its section, adding the section at the end if absent;
-    the rest of the document is left as it is."""
-    text = doc.read_text()
-    marked = f"{BEGIN}\n{block}\n{END}"
-    if BEGIN in text and END in text:
-        before, _, rest = text.partition(BEGIN)
-        _, _, after = rest.partition(END)
-        text = before + marked + after
-    else:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{_INTRO}\n{marked}\n"
-    doc.write_text(text)
+    procs.put_block(doc, (BEGIN, END), block, SECTION, _INTRO)
 
 
 def run(write_doc: bool = True) -> str:
