@@ -8,17 +8,13 @@ start-up, which would read that database, is not run.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from granian.constants import HTTPModes, Interfaces
-from granian.server.embed import Server
 from pydantic import SecretStr
 
 from status_dashboard.api.errors import unavailable_problem
@@ -31,6 +27,7 @@ from status_dashboard.store.errors import (
     StoreUnavailable,
 )
 
+from support.in_process import serving_in_thread
 from support.server import CONFORMING_AGENT, free_port
 
 ANSWER_LIMIT_S = 1.0
@@ -66,38 +63,11 @@ def unreachable_server() -> Iterator[str]:
         monitor=False,
     )
     runtime = ServerRuntime(settings, open_stores(settings))
-    port = free_port()
-    server = Server(
-        _without_start_up(runtime.app()),
-        address="127.0.0.1",
-        port=port,
-        interface=Interfaces.ASGI,
-        http=HTTPModes.http1,
-    )
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_answering(url)
-        yield url
+        with serving_in_thread(_without_start_up(runtime.app()), limit_s=LIMIT_S) as url:
+            yield url
     finally:
-        loop.call_soon_threadsafe(server.stop)  # type: ignore[no-untyped-call]
-        thread.join(LIMIT_S)
-        assert not thread.is_alive(), "the server did not stop"
-        loop.close()
         runtime.stores.close()
-
-
-def _wait_until_answering(url: str) -> None:
-    deadline = time.monotonic() + LIMIT_S
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/health", timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.02)
-    raise AssertionError(f"the server at {url} did not answer within {LIMIT_S} s")
 
 
 def _client(url: str, **headers: str) -> httpx.Client:

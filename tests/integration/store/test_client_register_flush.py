@@ -4,20 +4,16 @@ gets counted with SQLAlchemy's own event hooks."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy
-from granian.constants import HTTPModes, Interfaces
-from granian.server.embed import Server
 from pydantic import SecretStr
 from sqlalchemy import event
 
@@ -27,7 +23,7 @@ from status_dashboard.config import Settings
 from status_dashboard.service.publisher import utc_now
 from status_dashboard.service.tracing import OVERFLOW_IDENTITY
 
-from support.server import free_port
+from support.in_process import serving_in_thread
 
 REQUESTS = 1000
 AGENTS = (
@@ -83,42 +79,12 @@ class RegisterWrites:
             self._open.pop(id(connection), None)
 
 
-@contextmanager
-def serving(runtime: ServerRuntime) -> Iterator[str]:
-    """The runtime's application on Granian, in a thread with its own event loop, on a free
-    port; stopped (lifespan shutdown, the final flush included) when the block ends."""
-    port = free_port()
-    server = Server(
-        runtime.app(),
-        address="127.0.0.1",
-        port=port,
-        interface=Interfaces.ASGI,
-        http=HTTPModes.http1,
+def serving(runtime: ServerRuntime) -> AbstractContextManager[str]:
+    """The runtime's application served in this process; stopped (lifespan shutdown, the final
+    flush included) when the block ends."""
+    return serving_in_thread(
+        runtime.app(), ready_path="/api/v1/dashboard", ready_status=200, limit_s=LIMIT_S
     )
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(url)
-        yield url
-    finally:
-        loop.call_soon_threadsafe(server.stop)  # type: ignore[no-untyped-call]
-        thread.join(LIMIT_S)
-        assert not thread.is_alive(), "the server did not stop"
-        loop.close()
-
-
-def _wait_until_ready(url: str) -> None:
-    deadline = time.monotonic() + LIMIT_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/dashboard", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.02)
-    raise AssertionError(f"the server at {url} did not answer within {LIMIT_S} s")
 
 
 def _call(url: str, agents: list[str]) -> list[int]:
