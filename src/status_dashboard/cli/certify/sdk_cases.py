@@ -204,25 +204,31 @@ class SdkCases:
     def _waits_out(self, scenario: str, expected: type[RateLimited | ServiceUnavailable]) -> Case:
         def run() -> Outcome:
             started = time.monotonic()
-            errors: list[tuple[str, float]] = []
+            pauses: list[float] = []
             with self.client(scenario) as client:
                 try:
                     client.dashboard()
                 except expected as error:
                     if error.retry_after is None:
                         raise CaseFailed("Retry-After was not read") from None
+                    retry_after = error.retry_after
                 else:
                     raise CaseFailed("returned a dashboard")
                 # Once more, as a polling client does: the second request must wait it out.
                 list(
                     client.watch(
                         max_polls=2,
-                        on_error=lambda error, wait: errors.append((type(error).__name__, wait)),
+                        on_error=lambda _, wait: pauses.append(wait),
                     )
                 )
             breaches = self._breaches(scenario, "retry-after")
             if breaches:
                 raise CaseFailed(breaches[0])
+            short = [wait for wait in pauses if wait < retry_after]
+            if short:
+                raise CaseFailed(
+                    f"planned to ask again after {short[0]:.1f} s, not {retry_after:g}"
+                )
             took = time.monotonic() - started
             return Outcome(
                 Result.PASS, f"raised {expected.__name__}; waited out Retry-After ({took:.1f} s)"
