@@ -4,7 +4,8 @@ then the monitor (bench_monitor).
 Starts `status-dashboard serve --demo` on a fresh SQLite database, then nginx with the JSON the
 service answered, and drives each in turn with wrk on the 200 and the 304 path. Prints a
 Markdown table and writes it into docs/performance.md (docs/performance.md says what is measured).
-The monitor's cases follow, then 5,000 live-update (SSE) streams, the SDK's parsing, and the
+The monitor's cases follow, then the status pages (bench_pages: each page's first HTML response
+and a first visit's weight), 5,000 live-update (SSE) streams, the SDK's parsing, and the
 simulator (1,000 polling clients and a memory soak), and two replicas on PostgreSQL behind nginx
 (bench_scale), each with its own block in the same document; `--only` runs one part.
 Exits 0 whether or not the targets are met: a missed target is a measurement, printed as FAIL.
@@ -28,6 +29,7 @@ from pathlib import Path
 import bench_monitor
 import bench_monitor_report as mrep
 import bench_nginx
+import bench_pages
 import bench_procs as procs
 import bench_report as rep
 import bench_scale
@@ -74,9 +76,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument(
         "--only",
-        choices=("api", "monitor", "sse", "simulator", "sdk", "scale"),
-        help="run the API, the monitor, the live-update (SSE), the simulator, the SDK or the scale "
-        "(two replicas on PostgreSQL behind nginx) cases alone",
+        choices=("api", "monitor", "pages", "sse", "simulator", "sdk", "scale"),
+        help="run the API, the monitor, the status pages, the live-update (SSE), the simulator, "
+        "the SDK or the scale (two replicas on PostgreSQL behind nginx) cases alone",
     )
     parser.add_argument(
         "--soak-seconds",
@@ -356,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             publish(bench(args), write=not args.no_write)
         if args.only in (None, "monitor"):
             publish_monitoring(bench_monitoring(), write=not args.no_write)
+        if args.only in (None, "pages"):
+            print("\n" + bench_pages.run(write_doc=not args.no_write))
         if args.only in (None, "sse"):
             print("\n" + bench_sse.run(write_doc=not args.no_write))
         if args.only in (None, "sdk"):
