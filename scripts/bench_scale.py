@@ -54,6 +54,7 @@ from bench_scale_report import (
     REPLICAS,
     TRACKING,
     TWO,
+    TWO_PINNED,
     Cpu,
     Figures,
     LoadRun,
@@ -80,6 +81,9 @@ COMPARE_LOAD = wrk.Load(duration_s=10, connections=64, threads=2)
 OPERATOR_LOAD = wrk.Load(duration_s=20, connections=64, threads=2)
 OPERATOR_RUNS = 6
 """Back-to-back wrk runs while the operator writes: 120 s, so well over 100 changes."""
+COMPARE_ROUNDS = 3
+"""Turns of one replica and two in part 1: a median of three sets them apart from one run's
+luck on a machine whose spare CPU moves from minute to minute."""
 WARM_UP_S = 2
 
 __all__ = ["main", "measure", "render", "run", "write"]
@@ -312,17 +316,65 @@ def _start_front(
     return front, proc.pid
 
 
-def _compare(wrk_bin: str, meter: Meter, targets: dict[str, int], etag: str) -> list[LoadRun]:
-    """Part 1: the same load on each way in, 200 then 304, one after the other."""
+# --- cores -------------------------------------------------------------------------------------
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of `pid` on `cpus` from now on, as `taskset -a -p` does; threads it starts
+    later inherit the set of the thread that starts them."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(tid), cpus)
+
+
+class Cores:
+    """Where the replicas run: anywhere (the deployment's way), or a core each."""
+
+    def __init__(self, replica_pids: Sequence[int]) -> None:
+        self._pids = replica_pids
+        self._all = sorted(os.sched_getaffinity(0))
+
+    def one_each(self) -> None:
+        for index, pid in enumerate(self._pids):
+            pin(pid, {self._all[index % len(self._all)]})
+
+    def anywhere(self) -> None:
+        for pid in self._pids:
+            pin(pid, set(self._all))
+
+
+# --- the two parts -----------------------------------------------------------------------------
+
+
+def _load_run(
+    wrk_bin: str, meter: Meter, setup: str, port: int, case: str, headers: dict[str, str]
+) -> LoadRun:
+    print(f"bench_scale: {setup}, {case}: warm-up {WARM_UP_S}s, {COMPARE_LOAD.duration_s}s")
+    run_wrk(wrk_bin, port, headers, wrk.Load(WARM_UP_S, 64, 2))
+    cpu: list[Cpu] = []
+    with meter.window(cpu):
+        result = run_wrk(wrk_bin, port, headers, COMPARE_LOAD)
+    return LoadRun(setup, case, result, cpu[0])
+
+
+def _compare(
+    wrk_bin: str, meter: Meter, front: site.Front, direct_port: int, cores: Cores, etag: str
+) -> list[LoadRun]:
+    """Part 1: the same load on each way in, 200 then 304; one replica and two take turns, so
+    the machine's drift from minute to minute falls on both alike."""
+    # Each setup with the cores it runs on, in the order they run.
+    turns = [(ONE, front.one, cores.anywhere), (TWO, front.two, cores.anywhere)]
+    order = [
+        (DIRECT, direct_port, cores.anywhere),
+        *(turn for _ in range(COMPARE_ROUNDS) for turn in turns),
+        (TWO_PINNED, front.two, cores.one_each),
+        (CACHED, front.cached, cores.anywhere),
+    ]
     runs = []
-    for setup, port in targets.items():
-        for case, headers in ((PLAIN, HEADERS), (CONDITIONAL, {**HEADERS, "If-None-Match": etag})):
-            print(f"bench_scale: {setup}, {case}: warm-up {WARM_UP_S}s, {COMPARE_LOAD.duration_s}s")
-            run_wrk(wrk_bin, port, headers, wrk.Load(WARM_UP_S, 64, 2))
-            cpu: list[Cpu] = []
-            with meter.window(cpu):
-                result = run_wrk(wrk_bin, port, headers, COMPARE_LOAD)
-            runs.append(LoadRun(setup, case, result, cpu[0]))
+    for case, headers in ((PLAIN, HEADERS), (CONDITIONAL, {**HEADERS, "If-None-Match": etag})):
+        for setup, port, place in order:
+            place()
+            runs.append(_load_run(wrk_bin, meter, setup, port, case, headers))
     return runs
 
 
@@ -407,8 +459,8 @@ def _measure_on(
             "PostgreSQL": lambda: backends(server, database),
         }
     )
-    targets = {DIRECT: ports[0], ONE: front.one, TWO: front.two, CACHED: front.cached}
-    figures.comparison = _compare(wrk_bin, meter, targets, etag)
+    cores = Cores([pid for _, pid in started])
+    figures.comparison = _compare(wrk_bin, meter, front, ports[0], cores, etag)
     figures.operator_runs, figures.operator_cpu, figures.changes = _under_writes(
         wrk_bin, meter, front.two, ports, token, tmp
     )

@@ -15,6 +15,7 @@ from bench_procs import DASHBOARD_PATH, HOST, BenchSetupError
 # braces and $variables stay as nginx reads them.
 _CONFIG = """\
 __USER__worker_processes auto;
+worker_cpu_affinity auto;
 daemon off;
 pid __PREFIX__/nginx.pid;
 error_log __PREFIX__/nginx-error.log warn;

@@ -100,7 +100,10 @@ def _main_conf(directory: Path, error_log: Path) -> str:
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return (
+        # One worker is enough here; `worker_cpu_affinity` is checked as docs/operations.md
+        # asks for it in the main block (each worker on a core of its own).
         f"{user}worker_processes 1;\n"
+        "worker_cpu_affinity auto;\n"
         f"error_log {error_log} info;\n"
         f"pid {directory / 'nginx.pid'};\n"
         "events { worker_connections 512; }\n"
