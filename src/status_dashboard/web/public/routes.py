@@ -7,7 +7,9 @@
 
 A page is rendered once per (page, language, revision, minute) and served from memory until one
 of these moves: the revision changes with every change the public sees, and the minute moves the
-relative times ("5 min ago") and, at most as often, the uptime figures.
+relative times ("5 min ago") and, at most as often, the uptime figures. Readers who ask for a
+page while it is being rendered wait for that render rather than start their own, so a change
+or the turn of a minute costs one render per page, not one per reader asking at that moment.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from status_dashboard.domain import ids
 from status_dashboard.domain.ids import ITEM_ID_PATTERN, KEY_PATTERN
 from status_dashboard.service.status_page import StatusPage
 from status_dashboard.web.public.assets import IMMUTABLE, PREFIX, Assets
-from status_dashboard.web.public.encoding import encode
+from status_dashboard.web.public.encoding import Encoded, encode
 from status_dashboard.web.public.i18n import COOKIE, choose_language
 from status_dashboard.web.public.pages import PublicPages, Where
 from status_dashboard.web.public.responses import (
@@ -116,6 +118,8 @@ class PublicSite:
         self._clock = clock
         self._environment_keys = environment_keys
         self._cache = PageCache()
+        self._rendering: dict[Hashable, asyncio.Future[tuple[int, Encoded]]] = {}
+        """The renders under way, by cache key: at most one each."""
         self._last_good = PageCache()
         """The last page rendered for each address and language, whatever the revision: what a
         reader gets while the database is unavailable, instead of an error."""
@@ -211,7 +215,7 @@ class PublicSite:
             return page_response(request, cached, choice)
         last_key = (*target, choice.language)
         try:
-            status, body = await asyncio.to_thread(build, where, now)
+            status, encoded = await self._rendered(key, last_key, build, where, now)
         except Exception as exc:
             kept = self._last_good.get(last_key)
             # Only an outage of the store (its errors carry a Retry-After) is answered from the
@@ -219,12 +223,41 @@ class PublicSite:
             if kept is None or getattr(exc, "retry_after_s", None) is None:
                 raise
             return page_response(request, kept, choice)
-        encoded = encode(body)
+        return page_response(request, encoded, choice, status)
+
+    async def _rendered(
+        self, key: Hashable, last_key: Hashable, build: Build, where: Where, now: datetime
+    ) -> tuple[int, Encoded]:
+        """The page of `key`: rendered here, or by the render of it already under way."""
+        pending = self._rendering.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._render(key, last_key, build, where, now))
+            self._rendering[key] = pending
+            pending.add_done_callback(lambda done: self._finished(key, done))
+        # Shielded: a reader who hangs up does not cancel the render the others wait for.
+        return await asyncio.shield(pending)
+
+    def _finished(self, key: Hashable, done: asyncio.Future[tuple[int, Encoded]]) -> None:
+        self._rendering.pop(key, None)
+        # Retrieved here, so a failed render whose readers all hung up is not also reported as
+        # "never retrieved"; the readers still waiting get it raised.
+        if not done.cancelled():
+            done.exception()
+
+    async def _render(
+        self, key: Hashable, last_key: Hashable, build: Build, where: Where, now: datetime
+    ) -> tuple[int, Encoded]:
+        def render() -> tuple[int, Encoded]:
+            # Compressing a page of half a megabyte takes milliseconds: off the event loop too.
+            status, body = build(where, now)
+            return status, encode(body)
+
+        status, encoded = await asyncio.to_thread(render)
         # Only pages that exist are kept: a scan of made-up addresses must not evict them.
         if status == 200:
             self._cache.put(key, encoded)
             self._last_good.put(last_key, encoded)
-        return page_response(request, encoded, choice, status)
+        return status, encoded
 
     async def _bad_cursor(self, request: Request) -> Response:
         choice = self._choice(request)
