@@ -429,14 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     args = parser.parse_args(argv)
-    try:
-        print(run(write_doc=not args.no_write))
-    except BenchSetupError as exc:
-        print(f"bench_pages: cannot run: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return procs.report_or_fail("bench_pages", lambda: run(write_doc=not args.no_write))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ import resource
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,3 +208,20 @@ def loop_runner() -> asyncio.Runner:
     except ImportError:
         return asyncio.Runner()
     return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
+def report_or_fail(
+    name: str,
+    measure: Callable[[], str],
+    errors: tuple[type[Exception], ...] = (BenchSetupError,),
+) -> int:
+    """A bench's command: print the block `measure` gives and exit 0 (a missed target is a
+    measurement), 1 with the reason when the bench cannot run, 130 when interrupted."""
+    try:
+        print(measure())
+    except errors as exc:
+        print(f"{name}: cannot run: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -494,14 +494,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="server to create the database on")
     args = parser.parse_args(argv)
-    try:
-        print(run(write_doc=not args.no_write, server_url=args.postgres))
-    except (BenchSetupError, wrk.WrkError, OSError) as exc:
-        print(f"bench_scale: cannot run: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return procs.report_or_fail(
+        "bench_scale",
+        lambda: run(write_doc=not args.no_write, server_url=args.postgres),
+        errors=(BenchSetupError, wrk.WrkError, OSError),
+    )
 
 
 if __name__ == "__main__":

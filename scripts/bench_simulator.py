@@ -403,14 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument("--soak-seconds", type=float, default=SOAK_S)
     args = parser.parse_args(argv)
-    try:
-        print(run(write_doc=not args.no_write, soak_s=args.soak_seconds))
-    except BenchSetupError as exc:
-        print(f"bench_simulator: cannot run: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return procs.report_or_fail(
+        "bench_simulator", lambda: run(write_doc=not args.no_write, soak_s=args.soak_seconds)
+    )
 
 
 if __name__ == "__main__":
