@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,44 @@ def test_serving_without_a_session_secret_outside_demo_mode_is_refused(database:
     )
     assert result.returncode == 2
     assert "STATUS_DASHBOARD_SESSION_SECRET" in result.stderr
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port another program listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield int(listener.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("command", "environment", "what"),
+    [
+        (["serve", "--demo", "--port", "{taken}"], {}, "the server"),
+        (
+            ["serve", "--demo", "--port", "0"],
+            {"STATUS_DASHBOARD_METRICS_PORT": "{taken}"},
+            "the metrics port",
+        ),
+        (["worker"], {"STATUS_DASHBOARD_METRICS_PORT": "{taken}"}, "the metrics port"),
+    ],
+)
+def test_a_port_another_program_holds_is_refused_in_one_line(
+    database: str, taken_port: int, command: list[str], environment: dict[str, str], what: str
+) -> None:
+    args = [part.format(taken=taken_port) for part in command]
+    env = {name: value.format(taken=taken_port) for name, value in environment.items()}
+    result = _cli(*args, "--database", database, env=env)
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == f"cannot listen on 127.0.0.1:{taken_port} for {what}: Address already in use\n"
+    )
+
+
+def test_a_host_that_does_not_resolve_is_refused_in_one_line(database: str) -> None:
+    result = _cli(
+        "serve", "--demo", "--host", "nowhere.invalid", "--port", "0", "--database", database
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("cannot listen on nowhere.invalid:0 for the server: ")
+    assert "Traceback" not in result.stderr

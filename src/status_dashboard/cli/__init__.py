@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +98,10 @@ def serve(no_monitor: bool, **flags: Any) -> None:
     configure_logging(settings.log_level, settings.log_format)
     if settings.workers > 1 and settings.port == 0:
         _fail("--workers needs a fixed --port: every process listens on the same one", code=2)
+    _ensure_free(settings.host, settings.port, "the server")
+    if settings.metrics_port is not None:
+        for process in range(settings.workers):  # process i: metrics_port + i
+            _ensure_free(settings.host, settings.metrics_port + process, "the metrics port")
     _ensure_migrated(settings, migrate_if_needed=settings.demo)
     runtime = ServerRuntime(settings, open_stores(settings))
     try:
@@ -144,6 +150,8 @@ def worker(**flags: Any) -> None:
 
     settings = _settings(**flags)
     configure_logging(settings.log_level, settings.log_format)
+    if settings.metrics_port is not None:
+        _ensure_free(settings.host, settings.metrics_port, "the metrics port")
     _ensure_migrated(settings, migrate_if_needed=False)
     uvloop.run(run_worker(settings, open_stores(settings)))
 
@@ -311,6 +319,25 @@ def _ensure_migrated(settings: Settings, *, migrate_if_needed: bool) -> None:
     except StoreError as exc:
         _fail(f"database: {exc}", code=2)
     _fail("the database schema is not current: run `status-dashboard db upgrade` first", code=2)
+
+
+def _ensure_free(host: str, port: int, what: str) -> None:
+    """Fail now, in one line, when another program listens on the port: the server would
+    otherwise find out deep in its start and stop with a traceback (port 0, any free one, still
+    checks that the host is an address of this machine)."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        # Bound and closed at once; create_server sets SO_REUSEADDR, so a port left in
+        # TIME_WAIT by a server that just stopped counts as free, as it is for the server.
+        socket.create_server(address, family=family).close()
+    except socket.gaierror as exc:
+        _fail(f"cannot listen on {host}:{port} for {what}: {exc.strerror}", code=1)
+    except OSError as exc:
+        # create_server adds the address to the system's reason: give the reason alone.
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        _fail(f"cannot listen on {host}:{port} for {what}: {reason}", code=1)
 
 
 def _fail(message: str, *, code: int) -> None:
