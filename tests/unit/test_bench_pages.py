@@ -151,19 +151,3 @@ def test_a_phase_with_other_processes_busy_is_noted() -> None:
     assert '- Note: other processes used 20% of a core during "changes, then the pages"' in block
     assert 'served from memory"; ' not in block
     assert "| changes, then the pages | 10.0 s | 80% | 1% | 0% | 20% |" in block
-
-
-def test_the_block_replaces_its_markers_or_comes_as_a_new_last_section(tmp_path: Path) -> None:
-    doc = tmp_path / "performance.md"
-    doc.write_text("# Performance\n\n## Other\n\ntext\n")
-    bench_pages.write("first figures", doc)
-    once = doc.read_text()
-    assert once.startswith("# Performance\n\n## Other\n\ntext\n\n## Status pages (issue 5)\n")
-    assert once.endswith(f"{bench_pages.BEGIN}\nfirst figures\n{bench_pages.END}\n")
-    doc.write_text(once + "\nnotes after the block\n")
-    bench_pages.write("second figures", doc)
-    twice = doc.read_text()
-    assert "first figures" not in twice
-    assert "second figures" in twice
-    assert twice.count(bench_pages.SECTION) == 1
-    assert twice.endswith("notes after the block\n")

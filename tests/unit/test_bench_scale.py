@@ -11,7 +11,6 @@ import pytest
 # The bench is a set of scripts beside scripts/bench.py, not part of the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-import bench_scale
 import bench_scale_report as report
 import bench_wrk as wrk
 from bench_scale_operator import Change
@@ -242,21 +241,3 @@ def test_the_block_shows_every_verdict_the_load_average_and_each_replicas_delays
     assert "| B | the other's writes | 50 | 0 | 50 ms | 50 ms | 50 ms |" in block
     assert "| under writes, all runs | 10 s | 50% |" in block
     assert "- Note: the change listener of replica B was DOWN" in block
-
-
-def test_the_block_replaces_its_markers_or_comes_as_a_new_last_section(tmp_path: Path) -> None:
-    doc = tmp_path / "performance.md"
-    doc.write_text("# Performance\n\n## Other\n\ntext\n")
-    bench_scale.write("first figures", doc)
-    once = doc.read_text()
-    assert once.startswith(f"# Performance\n\n## Other\n\ntext\n\n{bench_scale.SECTION}\n")
-    assert once.endswith(f"{bench_scale.BEGIN}\nfirst figures\n{bench_scale.END}\n")
-    doc.write_text(once + "\n<!-- capacity:begin -->\nhand-written\n<!-- capacity:end -->\n")
-    bench_scale.write("second figures", doc)
-    twice = doc.read_text()
-    assert "first figures" not in twice
-    assert twice.count(bench_scale.SECTION) == 1
-    assert twice.endswith(
-        f"{bench_scale.BEGIN}\nsecond figures\n{bench_scale.END}\n\n"
-        "<!-- capacity:begin -->\nhand-written\n<!-- capacity:end -->\n"
-    )

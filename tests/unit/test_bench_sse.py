@@ -44,20 +44,3 @@ def test_the_client_notes_the_first_dashboard_the_change_heartbeats_and_the_end(
         assert stream.gone.done()
     finally:
         loop.close()
-
-
-def test_the_block_replaces_its_markers_or_comes_as_a_new_last_section(tmp_path: Path) -> None:
-    doc = tmp_path / "performance.md"
-    doc.write_text("# Performance\n\n## Other\n\ntext\n")
-    bench_sse.write("first figures", doc)
-    once = doc.read_text()
-    assert once.startswith("# Performance\n\n## Other\n\ntext\n\n## Live updates (issue 5)\n")
-    assert once.endswith(f"{bench_sse.BEGIN}\nfirst figures\n{bench_sse.END}\n")
-    doc.write_text(once + "\nnotes after the block\n")
-    bench_sse.write("second figures", doc)
-    twice = doc.read_text()
-    assert "first figures" not in twice
-    assert twice.count(bench_sse.SECTION) == 1
-    assert twice.endswith(
-        f"{bench_sse.BEGIN}\nsecond figures\n{bench_sse.END}\n\nnotes after the block\n"
-    )
