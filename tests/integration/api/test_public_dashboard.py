@@ -288,3 +288,23 @@ def test_the_openapi_document_is_served(demo_server: RunningServer) -> None:
     assert {"/api/v1/dashboard", "/api/v1/dashboard/{environment}", "/health"} <= set(
         document["paths"]
     )
+
+
+def test_every_admin_operation_documents_the_503_of_a_database_outage(
+    demo_server: RunningServer,
+) -> None:
+    with demo_server.client() as client:
+        document = client.get("/api/v1/openapi.json").json()
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        if path.startswith("/api/admin/")
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 20
+    for path, method, operation in operations:
+        unavailable = operation["responses"].get("503")
+        assert unavailable is not None, f"{method.upper()} {path} documents no 503"
+        assert "Retry-After" in unavailable["headers"], f"{method.upper()} {path}"
+        assert "application/problem+json" in unavailable["content"]

@@ -28,6 +28,14 @@ from status_dashboard.api.admin.schemas import (
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
+_UNAVAILABLE = {
+    "description": "The database is unavailable; try again after `Retry-After` seconds.",
+    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}},
+    "content": _PROBLEM,
+}
+"""Every admin operation needs the database: while it is away each answers this (docs/operations.md,
+"When the database goes away")."""
+
 
 def _refusals(*statuses: int) -> dict[str, Any]:
     words = {
@@ -39,7 +47,11 @@ def _refusals(*statuses: int) -> dict[str, Any]:
         413: "The body is larger than 64 KiB.",
         415: "The body is not application/json.",
     }
-    return {str(s): {"description": words[s], "content": _PROBLEM} for s in (401, 403, *statuses)}
+    refusals = {
+        str(s): {"description": words[s], "content": _PROBLEM} for s in (401, 403, *statuses)
+    }
+    refusals["503"] = _UNAVAILABLE
+    return refusals
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
