@@ -37,11 +37,8 @@ import bench_sdk
 import bench_simulator
 import bench_sse
 import bench_wrk as wrk
-from bench_procs import DASHBOARD_PATH, BenchSetupError
+from bench_procs import DASHBOARD_PATH, DOC, ROOT, SERVICE_BIN, BenchSetupError
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
 WARM_UP_S = 2
 HEADERS = {"Accept": "application/json", "User-Agent": "benchClient/1.0 wrk/4.1.0"}
 # nginx lives in /usr/sbin, which is not on every user's PATH.

@@ -32,7 +32,7 @@ import bench_nginx
 import bench_procs as procs
 import bench_wrk as wrk
 import sqlalchemy
-from bench_procs import DASHBOARD_PATH, HOST, BenchSetupError
+from bench_procs import DASHBOARD_PATH, HOST, SERVICE_BIN, BenchSetupError
 from bench_report import Machine
 from sqlalchemy import func, select
 
@@ -47,8 +47,6 @@ from status_dashboard.store import migrate
 from status_dashboard.store.engine import create_engine_for
 from status_dashboard.store.tables import checks as checks_table
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
 ENVIRONMENT = "prod"
 
 # Cases 1 and 2: 50 items of 20 checks, every 30 s; the first check of every item is on the

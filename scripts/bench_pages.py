@@ -53,11 +53,8 @@ from bench_pages_report import (
     render,
     verdicts,
 )
-from bench_procs import DASHBOARD_PATH, BenchSetupError
+from bench_procs import DASHBOARD_PATH, DOC, SERVICE_BIN, BenchSetupError
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
 SECTION = "## Status pages (issue 5)"
 BEGIN, END = "<!-- bench-pages:begin -->", "<!-- bench-pages:end -->"
 

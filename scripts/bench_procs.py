@@ -17,6 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+"""Where every bench writes its block."""
+SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
+"""The service as `make install` put it in the project's venv: the one every bench starts."""
 HOST = "127.0.0.1"
 DASHBOARD_PATH = "/api/v1/dashboard"
 STOP_TIMEOUT_S = 10.0

@@ -42,7 +42,7 @@ import bench_nginx
 import bench_procs as procs
 import bench_scale_nginx as site
 import bench_wrk as wrk
-from bench_procs import DASHBOARD_PATH, HOST, BenchSetupError
+from bench_procs import DASHBOARD_PATH, DOC, HOST, SERVICE_BIN, BenchSetupError
 from bench_scale_operator import SEEN_LIMIT_S, Change, first_item, operate
 from bench_scale_report import (
     CACHED,
@@ -67,9 +67,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from status_dashboard.bootstrap import demo_catalog_path
 from status_dashboard.store.engine import create_engine_for, parse_url
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
 SECTION = "## Scale: two replicas on PostgreSQL behind nginx"
 BEGIN, END = "<!-- bench-scale:begin -->", "<!-- bench-scale:end -->"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -34,11 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bench_procs as procs
-from bench_procs import BenchSetupError
+from bench_procs import DOC, SERVICE_BIN, BenchSetupError
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
 SECTION = "## Simulator (issue 6)"
 BEGIN, END = "<!-- bench-simulator:begin -->", "<!-- bench-simulator:end -->"
 

@@ -30,11 +30,8 @@ from pathlib import Path
 from typing import cast
 
 import bench_procs as procs
-from bench_procs import BenchSetupError
+from bench_procs import DOC, SERVICE_BIN, BenchSetupError
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-SERVICE_BIN = ROOT / ".venv" / "bin" / "status-dashboard"
 SECTION = "## Live updates (issue 5)"
 BEGIN, END = "<!-- bench-sse:begin -->", "<!-- bench-sse:end -->"
 
