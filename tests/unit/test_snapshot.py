@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -77,3 +78,41 @@ def test_the_snapshot_serves_the_default_environment_without_a_key() -> None:
     assert snapshot.lookup("acc") is not None
     assert snapshot.lookup("xyz") is None
     assert orjson.loads(snapshot.lookup("int").identity.body) == {"groups": []}  # type: ignore[union-attr]
+
+
+def test_a_replacement_keeps_the_environments_that_did_not_change() -> None:
+    acc = dataclasses.replace(_env("Slow"), key="acc", name="Acceptance", is_default=False)
+    snapshot = DashboardSnapshot()
+    snapshot.replace([_env("Slow"), acc], 1, zone=ZONE, max_age=15, built_at=BUILT)
+    prod_before, acc_before = snapshot.lookup("prod"), snapshot.lookup("acc")
+    later = datetime(2026, 1, 2, 3, 5, 0, tzinfo=UTC)
+    snapshot.replace([_env("Down"), acc], 2, zone=ZONE, max_age=15, built_at=later)
+    prod = snapshot.lookup("prod")
+    assert prod is not None
+    assert prod is not prod_before
+    assert _description(prod.brotli.body) == "Down"
+    assert snapshot.lookup(None) is prod
+    assert snapshot.lookup("acc") is acc_before  # not rendered nor compressed again
+
+
+def test_an_unchanged_environment_is_kept_only_when_its_whole_answer_is_the_same() -> None:
+    first = render_dashboard(_env(), ZONE, 15, BUILT)
+    assert render_dashboard(_env(), ZONE, 15, BUILT, first) is first
+    assert render_dashboard(_env("Down"), ZONE, 15, BUILT, first) is not first
+    assert (
+        render_dashboard(_env(), ZONE, 30, BUILT, first).identity.headers != first.identity.headers
+    )
+    strict = dataclasses.replace(_env(), strict=True)
+    assert render_dashboard(strict, ZONE, 15, BUILT, first).strict
+    # An environment without items shows the build time as its last change.
+    empty = dataclasses.replace(_env(), groups=())
+    built = render_dashboard(empty, ZONE, 15, BUILT)
+    later = datetime(2026, 1, 2, 3, 5, 0, tzinfo=UTC)
+    assert render_dashboard(empty, ZONE, 15, later, built).last_modified == later
+
+
+def _description(brotli_body: bytes) -> str:
+    description: str = orjson.loads(brotli.decompress(brotli_body))["groups"][0]["items"][0][
+        "description"
+    ]
+    return description
