@@ -35,6 +35,7 @@ http {
         keepalive 64; keepalive_requests 100000; keepalive_timeout 60s;
     }
     upstream two_replicas {
+        least_conn;
         server __HOST__:__A__ max_fails=3 fail_timeout=5s;
         server __HOST__:__B__ max_fails=3 fail_timeout=5s;
         keepalive 64; keepalive_requests 100000; keepalive_timeout 60s;
