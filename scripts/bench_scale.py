@@ -43,7 +43,7 @@ import bench_procs as procs
 import bench_scale_nginx as site
 import bench_wrk as wrk
 from bench_procs import DASHBOARD_PATH, DOC, HOST, SERVICE_BIN, BenchSetupError
-from bench_scale_operator import SEEN_LIMIT_S, Change, first_item, operate
+from bench_scale_operator import SEEN_LIMIT_S, WRITE_LIMIT_S, Change, first_item, operate
 from bench_scale_report import (
     CACHED,
     CONDITIONAL,
@@ -402,7 +402,7 @@ def _under_writes(
                     break  # it failed: its exception is raised below
         finally:
             stop.set()
-        changes = operator.result(timeout=SEEN_LIMIT_S + 30)
+        changes = operator.result(timeout=WRITE_LIMIT_S + SEEN_LIMIT_S + 30)
     return runs, whole[0], changes
 
 
