@@ -30,8 +30,8 @@ catalog once; every setting at its default, so each replica learns of the other'
 LISTEN/NOTIFY and polls the store only every 5 s besides), and nginx in front, configured as
 `deploy/nginx/status-dashboard.conf` is but in plain HTTP on loopback (upstream of the two with
 keepalive and `least_conn`, `worker_processes auto` with `worker_cpu_affinity auto` as
-docs/operations.md asks, access log off). wrk sends `GET /api/v1/dashboard` with `Accept: application/json` and
-`User-Agent: benchClient/1.0 wrk/4.1.0`, 64 connections, 2 threads.
+docs/operations.md asks, access log off). wrk sends `GET /api/v1/dashboard` with `Accept:
+application/json` and `User-Agent: benchClient/1.0 wrk/4.1.0`, 64 connections, 2 threads.
 
 1. **Throughput, one replica against two.** The same load (2 s warm-up, 10 s measured, 200
    then 304 with the ETag) on replica A directly; then, taking turns three times, through nginx
