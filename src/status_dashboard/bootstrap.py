@@ -25,7 +25,7 @@ from status_dashboard.api.app import AppParts, StatusDashboardApp
 from status_dashboard.api.forwarded import parse_allowed
 from status_dashboard.api.metrics_port import MetricsPort
 from status_dashboard.config import Settings
-from status_dashboard.domain.accounts import Role
+from status_dashboard.domain.accounts import Principal, Role
 from status_dashboard.domain.ports import (
     AccountStore,
     AuditLog,
@@ -83,7 +83,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_USER = "admin"
-DEMO_ACTOR = "system:demo"
+DEMO_SETUP = Principal.system("demo")
+DEMO_ACTOR = DEMO_SETUP.label
 
 _SOURCE_DEMO = Path(__file__).resolve().parents[2] / "catalogs" / "demo.yaml"
 _PACKAGED_DEMO = Path(__file__).resolve().parent / "_data" / "demo.yaml"
@@ -307,10 +308,10 @@ class ServerRuntime:
             lines.append(f"demo admin account: {DEMO_USER} / {password}")
         else:
             lines.append(f"demo admin account: {DEMO_USER} (password printed when it was created)")
-        for token in self.accounts.tokens():
+        for token in self.accounts.tokens(DEMO_SETUP):
             if token.name == DEMO_USER and token.revoked_at is None:
-                self.accounts.revoke_token(token.id, DEMO_ACTOR)
-        created = self.accounts.create_token(DEMO_USER, Role.ADMIN, None, None, DEMO_ACTOR)
+                self.accounts.revoke_token(DEMO_SETUP, token.id)
+        created = self.accounts.create_token(DEMO_SETUP, DEMO_USER, Role.ADMIN, None, None)
         lines.append(f"demo admin token (Authorization: Bearer ...): {created.secret}")
         return lines
 

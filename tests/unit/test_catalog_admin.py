@@ -190,9 +190,20 @@ def test_a_second_group_with_a_key_taken_is_a_conflict(world: World) -> None:
         world.catalog.create_group(ADMIN, "prod", "iam", "Again")
 
 
-def test_a_pinned_group_id_used_elsewhere_is_a_conflict(world: World) -> None:
-    with pytest.raises(ConflictError, match="used by both"):
-        world.catalog.create_group(ADMIN, "acc", "iam", "IAM", group_id=IAM)
+def test_a_pinned_group_id_used_elsewhere_is_a_conflict_that_does_not_say_where(
+    world: World,
+) -> None:
+    with pytest.raises(ConflictError, match="is taken") as refused:
+        world.catalog.create_group(ACC_ADMIN, "acc", "iam", "IAM", group_id=IAM)
+    assert "prod" not in str(refused.value)
+
+
+@pytest.mark.parametrize("key", ["staging", "acc"])
+def test_only_an_unscoped_admin_creates_an_environment(world: World, key: str) -> None:
+    """Not even one a scoped admin's environments name: its token was made before it existed."""
+    acc_and_staging = Principal("token", 5, "acc-staging", Role.ADMIN, frozenset({"acc", key}))
+    with pytest.raises(Forbidden, match="a new environment is beyond them"):
+        world.catalog.create_environment(acc_and_staging, key, "New")
 
 
 def test_a_new_environment_becomes_the_default_and_the_old_one_steps_down(world: World) -> None:

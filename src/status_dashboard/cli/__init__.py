@@ -15,7 +15,7 @@ import click
 from pydantic import ValidationError
 
 from status_dashboard.config import DEFAULT_DATABASE_URL, Settings
-from status_dashboard.domain.accounts import Role
+from status_dashboard.domain.accounts import Principal, Role
 from status_dashboard.logs import LOG_FORMATS, configure_logging
 
 _DATABASE = click.option(
@@ -285,7 +285,7 @@ def token_create(
     scope = frozenset(environments) or None
     created = _refused_plainly(
         lambda: accounts_for(open_stores(settings)).create_token(
-            name, Role(role), scope, expires_at, "cli"
+            Principal.system("cli"), name, Role(role), scope, expires_at
         )
     )
     click.echo(created.secret)

@@ -63,24 +63,43 @@ class ApiToken:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Whoever makes a request: a signed-in user or a token, with what it may touch."""
+    """Whoever makes a request: a signed-in user or a token, with what it may touch.
 
-    kind: str  # "user" or "token"
+    `environments` None is unscoped: every environment, present and future, and what belongs to
+    none (users, tokens, the audit entries of their changes). A scoped principal reaches only
+    its environments, and never grants more than it has (DESIGN.md §7).
+    """
+
+    kind: str  # "user", "token", or "system" (the command line, demo mode's own setup)
     id: int
     name: str
     role: Role
     environments: frozenset[str] | None = None
+
+    @classmethod
+    def system(cls, name: str) -> Principal:
+        """The machine's own operator (the command line, `serve --demo`): whoever can run it
+        holds the database already, so it is an unscoped admin."""
+        return cls("system", 0, name, Role.ADMIN)
 
     @property
     def label(self) -> str:
         """How the audit log and the history name this actor: `user:alice`, `token:ci-deploy`."""
         return f"{self.kind}:{self.name}"
 
+    def covers(self, environments: frozenset[str] | None) -> bool:
+        """Whether `environments` (None: unscoped) lies within this principal's: a token with
+        them is one this principal may see, revoke and create."""
+        if self.environments is None:
+            return True
+        return environments is not None and environments <= self.environments
+
+    def sees(self, environment_key: str | None) -> bool:
+        """Whether a record of `environment_key` is within reach; one of no environment (a
+        user's or a token's change) is only an unscoped principal's."""
+        return self.covers(None if environment_key is None else frozenset({environment_key}))
+
     def may(self, needed: Role, environment_key: str | None = None) -> bool:
         if not self.role.allows(needed):
             return False
-        return (
-            environment_key is None
-            or self.environments is None
-            or environment_key in self.environments
-        )
+        return environment_key is None or self.sees(environment_key)

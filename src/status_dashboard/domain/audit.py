@@ -30,7 +30,11 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class AuditQuery:
-    """Filters of the audit log; every one given must match."""
+    """Filters of the audit log; every one given must match.
+
+    `environments` is the reader's reach, not a filter it chooses: given, only entries of those
+    environments match, and never one of no environment (a user's or a token's change).
+    """
 
     actor: str | None = None
     action: str | None = None
@@ -38,6 +42,7 @@ class AuditQuery:
     environment_key: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    environments: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from status_dashboard.domain.accounts import ApiToken, Principal, Role, User
 from status_dashboard.domain.audit import AuditEntry
+from status_dashboard.domain.errors import NotFoundError
 from status_dashboard.domain.ports import AccountStore
 from status_dashboard.service import ServiceError
 
@@ -54,6 +55,17 @@ def require(principal: Principal, needed: Role, environment_key: str | None = No
         )
     if not principal.may(needed, environment_key):
         raise Forbidden(f"{principal.label} may not act on environment '{environment_key}'")
+
+
+def require_unscoped(principal: Principal, why: str) -> None:
+    """Raise Forbidden when `principal` is limited to some environments: `why` says what in
+    the request reaches beyond them (another environment, or one that does not exist yet)."""
+    if principal.environments is not None:
+        raise Forbidden(f"{principal.label} is limited to {_listed(principal.environments)}; {why}")
+
+
+def _listed(environments: frozenset[str]) -> str:
+    return ", ".join(sorted(environments)) or "no environment"
 
 
 def token_digest(token: str) -> str:
@@ -104,12 +116,17 @@ class Accounts:
 
     def create_token(
         self,
+        grantor: Principal,
         name: str,
         role: Role,
         environments: frozenset[str] | None,
         expires_at: datetime | None,
-        actor: str,
     ) -> NewToken:
+        """A new token, never more than `grantor` has: its role at most the grantor's, its
+        environments within the grantor's. A scoped grantor must name them (None would be
+        every environment), and is refused rather than given a silent default."""
+        require(grantor, Role.ADMIN)
+        _grantable(grantor, role, environments)
         name = name.strip()
         if not name or len(name) > 64:
             raise InvalidInput("name", "must be 1 to 64 characters")
@@ -119,7 +136,7 @@ class Accounts:
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         audit = AuditEntry(
             at=now,
-            actor=actor,
+            actor=grantor.label,
             action="token.create",
             target=f"token:{name}",
             after={
@@ -146,12 +163,38 @@ class Accounts:
         self._store.touch_token(token.id, now)
         return Principal("token", token.id, token.name, token.role, token.environments)
 
-    def revoke_token(self, token_id: int, actor: str) -> ApiToken:
+    def revoke_token(self, by: Principal, token_id: int) -> ApiToken:
+        """Revoke a token `by` sees (`tokens`); one beyond its environments is not found."""
+        require(by, Role.ADMIN)
+        if not any(token.id == token_id for token in self.tokens(by)):
+            raise NotFoundError(f"no API token #{token_id}")
         now = self._clock()
         audit = AuditEntry(
-            at=now, actor=actor, action="token.revoke", target=f"token-id:{token_id}"
+            at=now, actor=by.label, action="token.revoke", target=f"token-id:{token_id}"
         )
         return self._store.revoke_token(token_id, now, audit)
 
-    def tokens(self) -> list[ApiToken]:
-        return list(self._store.tokens())
+    def tokens(self, by: Principal) -> list[ApiToken]:
+        """The tokens within `by`'s environments: an unscoped token only for an unscoped admin."""
+        require(by, Role.ADMIN)
+        return [token for token in self._store.tokens() if by.covers(token.environments)]
+
+
+def _grantable(grantor: Principal, role: Role, environments: frozenset[str] | None) -> None:
+    if not grantor.role.allows(role):
+        raise Forbidden(
+            f"role: {grantor.label} is {grantor.role.value} and may not create a {role.value} token"
+        )
+    if grantor.covers(environments):
+        return
+    assert grantor.environments is not None  # an unscoped grantor covers every set
+    limit = _listed(grantor.environments)
+    if environments is None:
+        raise Forbidden(
+            f"environments: {grantor.label} is limited to {limit}, so a token it creates must "
+            "name its environments, within those"
+        )
+    beyond = ", ".join(sorted(environments - grantor.environments))
+    raise Forbidden(
+        f"environments: {grantor.label} is limited to {limit} and may not grant {beyond}"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +36,7 @@ from status_dashboard.domain.ports import (
     OperationsStore,
 )
 from status_dashboard.domain.status import StatusCode
-from status_dashboard.service.accounts import InvalidInput, require
+from status_dashboard.service.accounts import Forbidden, InvalidInput, require
 from status_dashboard.service.reconciler import Reconciler
 
 MAX_DESCRIPTION = 2000
@@ -327,8 +327,16 @@ class Operations:
     def audit_entries(
         self, principal: Principal, query: AuditQuery, cursor: int | None, limit: int
     ) -> Page[AuditEntry]:
+        """The entries `principal` may read: a scoped admin's are those of its environments,
+        and it is refused (not shown nothing) when it filters on another one."""
         require(principal, Role.ADMIN)
-        return self._audit.entries(query, cursor=cursor, limit=limit)
+        if query.environment_key is not None and not principal.sees(query.environment_key):
+            raise Forbidden(
+                f"environment: {principal.label} may not read the audit log of "
+                f"environment '{query.environment_key}'"
+            )
+        reach = replace(query, environments=principal.environments)
+        return self._audit.entries(reach, cursor=cursor, limit=limit)
 
     def clients(self, principal: Principal, environment_key: str) -> Sequence[ClientRecord]:
         require(principal, Role.VIEWER, environment_key)

@@ -63,6 +63,9 @@ def _matching(query: AuditQuery) -> ColumnElement[bool]:
     ):
         if value is not None:
             condition = condition & (column == value)
+    if query.environments is not None:
+        # IN never matches NULL: an entry of no environment stays out, as it must.
+        condition = condition & table.c.environment_key.in_(sorted(query.environments))
     if query.since is not None:
         condition = condition & (table.c.at >= query.since)
     if query.until is not None:

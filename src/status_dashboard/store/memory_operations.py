@@ -397,6 +397,8 @@ def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
     ):
         if wanted is not None and value != wanted:
             return False
+    if query.environments is not None and entry.environment_key not in query.environments:
+        return False
     if query.since is not None and entry.at < query.since:
         return False
     return query.until is None or entry.at < query.until

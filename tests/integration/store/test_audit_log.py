@@ -96,6 +96,31 @@ def test_every_filter_given_must_match(
     assert found(filled, query) == expected
 
 
+REACHES = [
+    (frozenset({"acc"}), ["override.set item:2"]),
+    (
+        frozenset({"acc", "prod"}),
+        [
+            "override.clear item:1",
+            "incident.open incident:1",
+            "override.set item:2",
+            "override.set item:1",
+        ],
+    ),
+    (frozenset(), []),
+]
+
+
+@pytest.mark.parametrize(("reach", "expected"), REACHES, ids=[str(sorted(r)) for r, _ in REACHES])
+def test_a_reach_keeps_its_environments_entries_and_never_those_of_no_environment(
+    filled: Backend, reach: frozenset[str], expected: list[str]
+) -> None:
+    assert found(filled, AuditQuery(environments=reach)) == expected
+    assert found(filled, AuditQuery(environments=reach, environment_key="prod")) == [
+        entry for entry in expected if entry != "override.set item:2"
+    ]
+
+
 def test_pages_continue_below_the_cursor(filled: Backend) -> None:
     first = filled.audit.entries(AuditQuery(), cursor=None, limit=2)
     second = filled.audit.entries(AuditQuery(), cursor=first.next_cursor, limit=2)

@@ -42,11 +42,9 @@ from status_dashboard.api.admin.schemas import (
     window_json,
 )
 from status_dashboard.api.problems import InputIssue, Problem, ProblemError
-from status_dashboard.domain.accounts import Role
 from status_dashboard.domain.audit import AuditQuery
 from status_dashboard.domain.operations import IncidentState
 from status_dashboard.domain.status import StatusCode
-from status_dashboard.service.accounts import require
 
 T = TypeVar("T")
 PREFIX = "/api/admin/v1"
@@ -270,32 +268,29 @@ async def me(request: Request) -> Response:
 
 async def list_tokens(request: Request) -> Response:
     who = await _call(principal, request)
-    require(who, Role.ADMIN)
-    tokens = await _call(services(request).accounts.tokens)
+    tokens = await _call(services(request).accounts.tokens, who)
     return json_response({"items": [token_json(t) for t in tokens]})
 
 
 async def create_token(request: Request) -> Response:
     who = await _call(principal, request)
-    require(who, Role.ADMIN)
     new = await body(request, TokenCreate)
     environments = frozenset(new.environments) if new.environments is not None else None
     created = await _call(
         services(request).accounts.create_token,
+        who,
         new.name,
         new.role,
         environments,
         new.expires_at,
-        who.label,
     )
     return json_response({**token_json(created.token), "token": created.secret}, 201)
 
 
 async def revoke_token(request: Request) -> Response:
     who = await _call(principal, request)
-    require(who, Role.ADMIN)
     token = await _call(
-        services(request).accounts.revoke_token, _path_int(request, "token_id"), who.label
+        services(request).accounts.revoke_token, who, _path_int(request, "token_id")
     )
     return json_response(token_json(token))
 
