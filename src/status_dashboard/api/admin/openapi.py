@@ -217,7 +217,8 @@ def admin_paths() -> dict[str, Any]:
         },
         "/api/admin/v1/audit": {
             "get": _operation(
-                "The audit log, newest first",
+                "The audit log, newest first (admin); a token limited to environments reads "
+                "their entries only, and gets 403 filtering on another environment",
                 200,
                 400,
                 parameters=[
@@ -238,14 +239,26 @@ def admin_paths() -> dict[str, Any]:
             ),
         },
         "/api/admin/v1/tokens": {
-            "get": _operation("API tokens (never their secrets)", 200),
+            "get": _operation(
+                "API tokens (admin, never their secrets): those within the token's environments",
+                200,
+            ),
             "post": _operation(
-                "Create a token; the answer holds it, once", 201, 409, body=TokenCreate
+                "Create a token (admin); the answer holds it, once. Its role is at most the "
+                "creator's and its environments within the creator's: a creator limited to "
+                "environments must name them",
+                201,
+                409,
+                body=TokenCreate,
             ),
         },
         "/api/admin/v1/tokens/{token_id}": {
             "parameters": [_path("token_id")],
-            "delete": _operation("Revoke a token", 200, 404),
+            "delete": _operation(
+                "Revoke a token (admin); one beyond the environments of the revoking token is not found",
+                200,
+                404,
+            ),
         },
         **_catalog_paths(),
     }
@@ -259,7 +272,8 @@ def _catalog_paths() -> dict[str, Any]:
             "description": "Every environment the token may see.",
             "get": _operation("Environments, in display order", 200, 400),
             "post": _operation(
-                "Create an environment (admin); 409 when the key exists",
+                "Create an environment (admin, not limited to environments); 409 when the key "
+                "exists",
                 201,
                 409,
                 body=EnvironmentCreate,
@@ -270,8 +284,9 @@ def _catalog_paths() -> dict[str, Any]:
             "parameters": [_ENV],
             "get": _operation("One environment", 200, 400, 404),
             "patch": _operation(
-                "Change an environment's name, order, strictness or default (admin); 409 when "
-                "no environment would be the default",
+                "Change an environment's name, order, strictness or default (admin; the default "
+                "only when not limited to environments); 409 when no environment would be the "
+                "default",
                 200,
                 404,
                 409,
