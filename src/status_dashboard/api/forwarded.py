@@ -63,10 +63,11 @@ def client_address(chain: list[str], allowed: frozenset[str]) -> str | None:
     address stops the walk (None: the peer stays the client), as what lies left of it is
     nobody's word."""
     hops = chain[-MAX_HOPS:]
+    everyone = "*" in allowed
     for hop in reversed(hops):
         if not hop:
             return None
-        if hop not in allowed:
+        if not everyone and hop not in allowed:
             return hop
     return hops[0] if hops else None
 
