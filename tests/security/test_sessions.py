@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from integration.web.conftest import csrf_of
-from integration.web.ui_server import PASSWORDS, UiServer, ui_server
+from integration.web.ui_server import (
+    PASSWORDS,
+    SESSION_SECRET,
+    UiServer,
+    prepared_database,
+    ui_server,
+)
 from security.conftest import (
     audit_entries,
     cli,
@@ -21,6 +28,9 @@ from security.conftest import (
     signed_in,
     with_cookie,
 )
+
+from support.databases import postgres_database
+from support.server import running_server
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +126,27 @@ def test_after_a_role_change_signing_in_again_gives_the_new_role(server: UiServe
     with signed_in(server, name, password) as client:
         board = client.get("/admin/env/prod")
     assert f"Signed in as <strong>{name}</strong> (viewer)" in board.text
+
+
+@pytest.mark.postgres
+def test_a_sign_out_on_one_server_ends_the_session_on_another_of_the_same_database(
+    tmp_path: Path,
+) -> None:
+    with postgres_database() as url:
+        prepared_database(tmp_path, url)
+        environment = {"STATUS_DASHBOARD_SESSION_SECRET": SESSION_SECRET}
+        with (
+            running_server(url, tmp_path, "--no-monitor", env=environment) as first,
+            running_server(url, tmp_path, "--no-monitor", env=environment) as second,
+        ):
+            one = UiServer(first.url, url, first.log_path)
+            other = UiServer(second.url, url, second.log_path)
+            with signed_in(one, "ada", PASSWORDS["ada"]) as browser:
+                elsewhere = with_cookie(other, session_cookie(browser))
+                with elsewhere:
+                    assert elsewhere.get("/admin/audit").status_code == 200
+                    token = csrf_of(browser.get("/admin/audit").text)
+                    signed_out = browser.post("/admin/logout", data={"csrf_token": token})
+                    assert signed_out.status_code == 303
+                    after = elsewhere.get("/admin/audit")
+    assert _is_signed_out(after)

@@ -21,7 +21,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
 
 
 def _user_id(html: str, name: str) -> str:
-    found = re.search(rf'action="/admin/users/(\d+)/role"[^>]*>.*?Role of {name}<', html, re.S)
+    row = rf'<th scope="row">{name}(?: \(you\))?</th>.*?action="/admin/users/(\d+)/role"'
+    found = re.search(row, html, re.S)
     assert found, f"no row for {name}"
     return found.group(1)
 
