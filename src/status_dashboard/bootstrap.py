@@ -31,9 +31,11 @@ from status_dashboard.domain.ports import (
     AuditLog,
     ClientRegister,
     DashboardStore,
+    LoginFailures,
     MonitorStore,
     OperationsStore,
     UptimeStore,
+    UserDirectory,
 )
 from status_dashboard.logs import configure_logging
 from status_dashboard.probes import HttpClients
@@ -57,18 +59,22 @@ from status_dashboard.service.publisher import (
 from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.reconciler import Reconciler
 from status_dashboard.service.retention import ROLL_UP_INTERVAL, HistoryKeeper
+from status_dashboard.service.sessions import Sessions
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.status_page import StatusPage
 from status_dashboard.service.tracing import ClientTracker
+from status_dashboard.service.users import UserAdmin
 from status_dashboard.store.engine import create_engine_for, parse_url
 from status_dashboard.store.sql import (
     SqlAccountStore,
     SqlAuditLog,
     SqlClientRegister,
     SqlDashboardStore,
+    SqlLoginFailures,
     SqlMonitorStore,
     SqlOperationsStore,
     SqlUptimeStore,
+    SqlUserDirectory,
 )
 from status_dashboard.web.admin import admin_ui
 from status_dashboard.web.feeds import feed_routes
@@ -108,6 +114,8 @@ class Stores:
     audit: AuditLog
     monitor: MonitorStore
     uptime: UptimeStore
+    users: UserDirectory
+    login_failures: LoginFailures
     engine: sqlalchemy.Engine | None = None
     """The connection pool behind the SQL stores, to close when the process stops using them."""
 
@@ -126,6 +134,8 @@ def open_stores(settings: Settings) -> Stores:
         SqlAuditLog(engine),
         SqlMonitorStore(engine),
         SqlUptimeStore(engine),
+        SqlUserDirectory(engine),
+        SqlLoginFailures(engine),
         engine,
     )
 
@@ -136,6 +146,10 @@ def is_postgres(url: str) -> bool:
 
 def accounts_for(stores: Stores) -> Accounts:
     return Accounts(stores.accounts, utc_now)
+
+
+def user_admin_for(stores: Stores) -> UserAdmin:
+    return UserAdmin(accounts_for(stores), stores.users, utc_now)
 
 
 def worker_settings(settings: Settings) -> WorkerSettings:
@@ -255,6 +269,14 @@ class ServerRuntime:
         self.listener = change_listener(self.settings, self.publisher)
         self.reconciler = Reconciler(self.stores.operations, utc_now)
         self.accounts = accounts_for(self.stores)
+        self.users = UserAdmin(self.accounts, self.stores.users, utc_now)
+        self.sessions = Sessions(
+            self.accounts,
+            self.stores.users,
+            self.stores.login_failures,
+            utc_now,
+            hash_slots=self.settings.sign_in_concurrency,
+        )
         self.operations = Operations(
             self.stores.dashboards,
             self.stores.operations,
@@ -414,7 +436,8 @@ class ServerRuntime:
 
     def app(self) -> StatusDashboardApp:
         routes, middleware = admin_ui(
-            self.accounts,
+            self.sessions,
+            self.users,
             self.operations,
             session_secret=self.session_secret(),
             secure_cookies=self.settings.secure_cookies,
@@ -431,7 +454,9 @@ class ServerRuntime:
                 startup=self.start,
                 shutdown=self.stop,
                 push=PushReceiver(self.stores.monitor, utc_now),
-                admin=AdminServices(self.accounts, self.operations, self.catalog, self.checks),
+                admin=AdminServices(
+                    self.accounts, self.operations, self.catalog, self.checks, self.users
+                ),
                 extra_routes=[*feed_routes(feeds), *self.status_pages(), *routes],
                 middleware=middleware,
                 broadcaster=self.broadcaster,

@@ -77,8 +77,15 @@ class Settings(BaseSettings):
     log_format: Literal["keyvalue", "json"] = "keyvalue"
     """Log lines as `key=value` pairs, or as one JSON object each (logs.py)."""
     forwarded_allow_ips: str = "127.0.0.1,::1"
-    """Peers whose `X-Forwarded-Proto` is believed (api/forwarded.py): a proxy on this machine
-    by default; `*` for any, empty for none."""
+    """Peers whose `X-Forwarded-Proto` and `X-Forwarded-For` (or `Forwarded`) are believed
+    (api/forwarded.py): a proxy on this machine by default; `*` for any, empty for none."""
+    sign_in_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="password checks one server process runs at once; more sign-ins at that "
+        "moment are answered 503 with Retry-After",
+    )
     metrics_token: SecretStr | None = None
     """Bearer token of `GET /metrics` on the service's port; without it that route is a 404."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -79,7 +79,7 @@ def running_server(
         **os.environ,
         "STATUS_DASHBOARD_REFRESH_INTERVAL": "0.2",
         "STATUS_DASHBOARD_REGISTER_FLUSH_INTERVAL": "0.2",
-        "STATUS_DASHBOARD_SESSION_SECRET": "test-session-secret-" + "x" * 32,
+        "STATUS_DASHBOARD_SESSION_SECRET": "q70AeI22gXdavSXV73HbRcLd8k_hPv6-7CU6keUz3TZhnnLJmIsPyvceaTzCCdf3",
         **(env or {}),
     }
     with log_path.open("wb") as log:

@@ -59,7 +59,9 @@ def unreachable_server() -> Iterator[str]:
     database = f"postgresql+psycopg://status:s3cret@127.0.0.1:{free_port()}/gone"
     settings = Settings(
         database_url=SecretStr(database),
-        session_secret=SecretStr("outage-tests-session-secret-0123456789"),
+        session_secret=SecretStr(
+            "TFuuRBbrcremTKj9P6TC1IGA631r-SYrUfV1buZlyR4bgzyqxvEXZ2MUL7Lx4zth"
+        ),
         monitor=False,
     )
     runtime = ServerRuntime(settings, open_stores(settings))

@@ -108,7 +108,9 @@ def refusal_problem(exc: Exception) -> Problem | None:
     if isinstance(exc, NotFoundError | UnknownEnvironment):
         return Problem(404, str(exc))
     if isinstance(exc, ConflictError | CatalogConflict):
-        return Problem(409, str(exc))
+        field = getattr(exc, "field", None)  # e.g. LastAdmin: the field that cannot change so
+        issues = () if not isinstance(field, str) else (InputIssue("body", field, str(exc)),)
+        return Problem(409, str(exc), issues)
     return None
 
 

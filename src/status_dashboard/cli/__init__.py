@@ -96,6 +96,7 @@ def serve(no_monitor: bool, **flags: Any) -> None:
 
     settings = _settings(monitor=False if no_monitor else None, **flags)
     configure_logging(settings.log_level, settings.log_format)
+    _ensure_strong_secret(settings)
     if settings.workers > 1 and settings.port == 0:
         _fail("--workers needs a fixed --port: every process listens on the same one", code=2)
     _ensure_free(settings.host, settings.port, "the server")
@@ -253,6 +254,72 @@ def user_create(name: str, role: str, password_stdin: bool, database_url: str | 
     click.echo(f"user {created.name} created with role {created.role.value}", err=True)
 
 
+def _user_admin(database_url: str | None) -> Any:
+    """The user management use cases on the configured database, and the CLI's principal."""
+    from status_dashboard.bootstrap import open_stores, user_admin_for
+
+    settings = _settings(database_url=database_url)
+    _ensure_migrated(settings, migrate_if_needed=False)
+    return user_admin_for(open_stores(settings))
+
+
+# Whoever runs the command on the server's machine with its database URL is an unscoped admin.
+_CLI = Principal("system", 0, "cli", Role.ADMIN)
+
+
+@user.command("list")
+@_DATABASE
+def user_list(database_url: str | None) -> None:
+    """Every user: name, role, enabled or disabled."""
+    for found in _refused_plainly(lambda: _user_admin(database_url).users(_CLI)):
+        state = "disabled" if found.disabled else "enabled"
+        click.echo(f"{found.name}\t{found.role.value}\t{state}")
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=_ROLES)
+@_DATABASE
+def user_set_role(name: str, role: str, database_url: str | None) -> None:
+    """Give NAME another ROLE; ends every session of the user."""
+    changed = _refused_plainly(lambda: _user_admin(database_url).set_role(_CLI, name, Role(role)))
+    click.echo(f"user {changed.name} has role {changed.role.value}", err=True)
+
+
+@user.command("disable")
+@click.argument("name")
+@_DATABASE
+def user_disable(name: str, database_url: str | None) -> None:
+    """Refuse NAME's sign-ins; ends every session of the user."""
+    changed = _refused_plainly(lambda: _user_admin(database_url).set_disabled(_CLI, name, True))
+    click.echo(f"user {changed.name} is disabled", err=True)
+
+
+@user.command("enable")
+@click.argument("name")
+@_DATABASE
+def user_enable(name: str, database_url: str | None) -> None:
+    """Let NAME sign in again."""
+    changed = _refused_plainly(lambda: _user_admin(database_url).set_disabled(_CLI, name, False))
+    click.echo(f"user {changed.name} is enabled", err=True)
+
+
+@user.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@_DATABASE
+def user_reset_password(name: str, password_stdin: bool, database_url: str | None) -> None:
+    """Set a new password for NAME (asked for twice unless --password-stdin); ends every session
+    of the user."""
+    admin = _user_admin(database_url)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    changed = _refused_plainly(lambda: admin.reset_password(_CLI, name, password))
+    click.echo(f"new password set for {changed.name}", err=True)
+
+
 @main.group()
 def token() -> None:
     """Bearer tokens for the admin API."""
@@ -304,6 +371,19 @@ def _refused_plainly(action: Callable[[], T]) -> T:
     except (ServiceError, DomainError) as exc:
         _fail(str(exc), code=1)
         raise  # unreachable: _fail exits
+
+
+def _ensure_strong_secret(settings: Settings) -> None:
+    """Refuse a placeholder or guessable session secret before anything starts: whoever knows
+    it can sign a session cookie for any user."""
+    from status_dashboard.web.session_secret import WeakSessionSecret, check_session_secret
+
+    if settings.session_secret is None:
+        return  # none at all is refused later, unless --demo makes one
+    try:
+        check_session_secret(settings.session_secret.get_secret_value())
+    except WeakSessionSecret as exc:
+        _fail(f"configuration: STATUS_DASHBOARD_SESSION_SECRET refused: {exc}", code=1)
 
 
 def _ensure_migrated(settings: Settings, *, migrate_if_needed: bool) -> None:

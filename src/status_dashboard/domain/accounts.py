@@ -34,6 +34,8 @@ class User:
     password_hash: str
     created_at: datetime
     disabled: bool = False
+    session_epoch: int = 0
+    """Sessions signed in at another epoch are over (sign-out, new password, role, disabling)."""
 
     def __repr__(self) -> str:  # never the hash, not even in a log of a repr
         return f"User(id={self.id}, name={self.name!r}, role={self.role.value})"

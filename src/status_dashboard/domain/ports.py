@@ -26,6 +26,7 @@ from status_dashboard.domain.operations import (
     Override,
 )
 from status_dashboard.domain.uptime import CheckPeriod, DailyBar, ItemUptime
+from status_dashboard.domain.users import UserChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,4 +367,42 @@ class UptimeStore(Protocol):
 
     def prune(self, aggregates_before: datetime) -> int:
         """Delete the hours and days that ended at or before `aggregates_before`; how many."""
+        ...
+
+
+class UserDirectory(Protocol):
+    """Users as sessions and user management see them. Each write is one transaction with its
+    audit entry, whose `before`/`after` the store fills from the user records."""
+
+    def user_by_id(self, user_id: int) -> User | None: ...
+
+    def user_by_name(self, name: str) -> User | None: ...
+
+    def users(self) -> Sequence[User]: ...
+
+    def change_user(self, user_id: int, change: UserChange, audit: AuditEntry) -> User:
+        """Apply `change` and move the session epoch on (ending every session of the user).
+        Raises NotFoundError for an unknown id, LastAdmin when no enabled admin would remain
+        (checked in the same transaction, so two admins demoting each other cannot both win)."""
+        ...
+
+    def end_sessions(self, user_id: int, audit: AuditEntry) -> None:
+        """Move the session epoch on (sign-out); the audit entry in the same transaction."""
+        ...
+
+
+class LoginFailures(Protocol):
+    """Failed sign-ins per key (`domain.throttle.login_keys`), shared by every replica."""
+
+    def wait_s(self, keys: Sequence[str], now: datetime) -> float:
+        """Seconds until every key may try again; 0 when none has to wait."""
+        ...
+
+    def failed(self, keys: Sequence[str], now: datetime, audit: AuditEntry) -> float:
+        """Count a failure for each key and set its wait (`domain.throttle.delay_after`), with
+        the audit entry, in one transaction; prunes forgotten keys. The longest new wait."""
+        ...
+
+    def succeeded(self, keys: Sequence[str], audit: AuditEntry) -> None:
+        """Forget `keys`' failures, with the audit entry of the sign-in, in one transaction."""
         ...

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from status_dashboard.domain.accounts import ApiToken, Principal, Role, User
@@ -21,9 +20,13 @@ from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.errors import NotFoundError
 from status_dashboard.domain.ports import AccountStore
 from status_dashboard.service import ServiceError
+from status_dashboard.service.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    password_hasher,
+)
 
 TOKEN_PREFIX = "sdt_"  # noqa: S105 (a marker that makes leaked tokens easy to find, not a secret)
-MIN_PASSWORD_LENGTH = 12
 
 
 class Unauthenticated(ServiceError):
@@ -83,9 +86,7 @@ class Accounts:
     def __init__(self, store: AccountStore, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._clock = clock
-        # argon2id at OWASP's recommended 19 MiB, 2 passes: still slow for an attacker, while the
-        # library's default 64 MiB would triple a server's resident memory for each sign-in.
-        self._hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+        self._hasher = password_hasher()
 
     def create_user(self, name: str, role: Role, password: str, actor: str) -> User:
         name = name.strip()
@@ -103,6 +104,12 @@ class Accounts:
         return self._store.create_user(name, role, self._hasher.hash(password), audit)
 
     def verify_password(self, name: str, password: str) -> Principal | None:
+        user = self.verify_user(name, password)
+        return None if user is None else Principal("user", user.id, user.name, user.role)
+
+    def verify_user(self, name: str, password: str) -> User | None:
+        """The enabled user `name` if `password` is theirs; a session needs the whole record
+        (its `session_epoch`)."""
         user = self._store.user_by_name(name.strip())
         if user is None or user.disabled:
             # Spend the same time as a real check, so a name's existence does not show.
@@ -112,7 +119,16 @@ class Accounts:
             self._hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        return Principal("user", user.id, user.name, user.role)
+        return user
+
+    def hash_new_password(self, password: str) -> str:
+        """The hash of a password someone sets; InvalidInput when it is too short or long."""
+        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+            raise InvalidInput(
+                "password",
+                f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+            )
+        return self._hasher.hash(password)
 
     def create_token(
         self,

@@ -56,12 +56,12 @@ class SqlAccountStore:
     def user_by_name(self, name: str) -> User | None:
         with translated(self._engine.url), self._engine.connect() as connection:
             row = _one(connection, users.c.name == name, users)
-        return None if row is None else _user(row)
+        return None if row is None else user_of(row)
 
     def users(self) -> Sequence[User]:
         with translated(self._engine.url), self._engine.connect() as connection:
             return tuple(
-                _user(row) for row in connection.execute(select(users).order_by(users.c.id))
+                user_of(row) for row in connection.execute(select(users).order_by(users.c.id))
             )
 
     def create_token(
@@ -148,7 +148,7 @@ def _insert(connection: Connection, table: sqlalchemy.Table, values: dict[str, A
     return int(connection.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
 
 
-def _user(row: Row[Any]) -> User:
+def user_of(row: Row[Any]) -> User:
     return User(
         id=row.id,
         name=row.name,
@@ -156,6 +156,7 @@ def _user(row: Row[Any]) -> User:
         password_hash=row.password_hash,
         created_at=row.created_at,
         disabled=row.disabled,
+        session_epoch=row.session_epoch,
     )
 
 

@@ -42,6 +42,7 @@ from status_dashboard.store.memory_operations import (
     MemoryOperationsStore,
 )
 from status_dashboard.store.memory_uptime import MemoryUptimeStore
+from status_dashboard.store.memory_users import MemoryLoginFailures, MemoryUserDirectory
 from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import add, combine
 from status_dashboard.store.uniqueness import ensure_unique
@@ -52,9 +53,11 @@ __all__ = [
     "MemoryClientRegister",
     "MemoryDashboardStore",
     "MemoryDatabase",
+    "MemoryLoginFailures",
     "MemoryMonitorStore",
     "MemoryOperationsStore",
     "MemoryUptimeStore",
+    "MemoryUserDirectory",
 ]
 
 

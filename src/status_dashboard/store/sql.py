@@ -41,19 +41,23 @@ from status_dashboard.store.operations import SqlOperationsStore
 from status_dashboard.store.plan import plan_write
 from status_dashboard.store.sightings import combine
 from status_dashboard.store.tables import client_register, environments, item_status_events
+from status_dashboard.store.throttle import SqlLoginFailures
 from status_dashboard.store.transactions import bump_revision, read_revision, reading, writing
 from status_dashboard.store.tree import load_tree
 from status_dashboard.store.uniqueness import ensure_unique
 from status_dashboard.store.uptime import SqlUptimeStore
+from status_dashboard.store.users import SqlUserDirectory
 
 __all__ = [
     "SqlAccountStore",
     "SqlAuditLog",
     "SqlClientRegister",
     "SqlDashboardStore",
+    "SqlLoginFailures",
     "SqlMonitorStore",
     "SqlOperationsStore",
     "SqlUptimeStore",
+    "SqlUserDirectory",
 ]
 
 

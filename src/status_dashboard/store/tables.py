@@ -198,8 +198,23 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("disabled", Boolean, nullable=False),
+    # Every session cookie carries the epoch it was signed in at; sign-out, a new password, a
+    # role change and disabling add one, which ends every session of the user on every replica.
+    Column("session_epoch", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("name"),
     _one_of("role", _ROLES),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    # The SHA-256 of `addr:<client address>` or `user:<name tried>`: no name typed at the
+    # sign-in form is kept in clear here. Rows not touched for a while are pruned (store/throttle.py).
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", UtcDateTime, nullable=False),
+    Column("blocked_until", UtcDateTime, nullable=False),
+    Index("ix_login_failures_last_failed_at", "last_failed_at"),
 )
 
 api_tokens = Table(

@@ -65,7 +65,7 @@ def page(ui: Ui, handler: Handler) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         async def signed_in_only() -> Response:
-            who = signed_in(request)
+            who = await confirmed(ui, request)
             if who is None:
                 target = quote(request.url.path, safe="/")
                 return RedirectResponse(f"/admin/login?next={target}", status_code=303)
@@ -76,6 +76,18 @@ def page(ui: Ui, handler: Handler) -> Endpoint:
         return await guarded(ui, request, signed_in_only)
 
     return endpoint
+
+
+async def confirmed(ui: Ui, request: Request) -> Principal | None:
+    """Who the session cookie names, if the database still agrees (service.sessions); a cookie
+    it does not is dropped, so the browser stops sending it."""
+    claims = signed_in(request)
+    if claims is None:
+        return None
+    who = await call(ui.sessions.confirm, claims.id, claims.role, claims.epoch)
+    if who is None:
+        request.session.clear()
+    return who
 
 
 async def guarded(ui: Ui, request: Request, run: Callable[[], Awaitable[Response]]) -> Response:

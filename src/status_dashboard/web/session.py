@@ -1,17 +1,21 @@
-"""Who is signed in: the principal kept in the signed session cookie (Starlette's sessions).
+"""Who says they are signed in: the claims kept in the signed session cookie (Starlette's
+sessions).
 
-The cookie holds the user's id, name and role, signed and time-limited; it is not encrypted, so
-nothing secret goes in it. A role change takes effect at the next sign-in.
+The cookie holds the user's id, name, role and session epoch, signed and time-limited; it is not
+encrypted, so nothing secret goes in it. The claims are only a question: every request asks the
+database whether they still stand (`service.sessions.Sessions.confirm`), so a sign-out, a new
+password, a role change or disabling ends the session at once, on every replica.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
-from status_dashboard.domain.accounts import Principal, Role
+from status_dashboard.domain.accounts import Role, User
 
 SESSION_COOKIE = "sd_session"
 SESSION_MAX_AGE_S = 8 * 60 * 60
@@ -22,23 +26,36 @@ _CSRF = "csrf"
 _FLASH = "flash"
 
 
-def signed_in(request: Request) -> Principal | None:
+@dataclass(frozen=True, slots=True)
+class SessionClaims:
+    id: int
+    name: str
+    role: Role
+    epoch: int
+
+
+def signed_in(request: Request) -> SessionClaims | None:
+    """What the cookie claims, unchecked: pages show it, `guard.page` confirms it first."""
     data = request.session.get(_USER)
     if not isinstance(data, dict):
         return None
     try:
-        return Principal("user", int(data["id"]), str(data["name"]), Role(data["role"]))
+        epoch = data["epoch"]
+        if not isinstance(epoch, int) or isinstance(epoch, bool):
+            return None
+        return SessionClaims(int(data["id"]), str(data["name"]), Role(data["role"]), epoch)
     except (KeyError, ValueError, TypeError):
         return None
 
 
-def sign_in(request: Request, principal: Principal) -> None:
+def sign_in(request: Request, user: User) -> None:
     """Start a new session: the old one (and its CSRF token) is dropped, against fixation."""
     request.session.clear()
     request.session[_USER] = {
-        "id": principal.id,
-        "name": principal.name,
-        "role": principal.role.value,
+        "id": user.id,
+        "name": user.name,
+        "role": user.role.value,
+        "epoch": user.session_epoch,
     }
     request.session[_CSRF] = secrets.token_urlsafe(32)
 

@@ -107,7 +107,9 @@ def test_a_thousand_requests_are_written_in_one_statement_per_flush(
         monitor=False,
         refresh_interval=FLUSH_INTERVAL_S,
         register_flush_interval=FLUSH_INTERVAL_S,
-        session_secret=SecretStr("register-flush-test-secret-" + "x" * 32),
+        session_secret=SecretStr(
+            "RwSdltyuQN48L0srRT01o9eQwexBN_tK8ElzvahXUlR9hjbRv1kGvZkxi8gqGbh_"
+        ),
     )
     stores = open_stores(settings)
     stores.dashboards.apply_catalog(BASE, utc_now())

@@ -18,7 +18,7 @@ from support.server import CONFORMING_AGENT, running_server
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO_CATALOG = REPO / "catalogs" / "demo.yaml"
-SESSION_SECRET = "ui-tests-session-secret-0123456789abcdef"
+SESSION_SECRET = "4-O8HXXv5pnOVdaF8_j68XzYIDmTUQZp641VtDfbfstrr0_49236hTgmLxcuKdJo"
 PASSWORDS = {
     "alice": "alice-operator-pw-1",
     "victor": "victor-viewer-pw-1",

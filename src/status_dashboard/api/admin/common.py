@@ -18,6 +18,7 @@ from status_dashboard.service.accounts import Accounts
 from status_dashboard.service.catalog_admin import CatalogAdmin
 from status_dashboard.service.check_admin import CheckAdmin
 from status_dashboard.service.operator import Operations
+from status_dashboard.service.users import UserAdmin
 
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_LIMIT = 50
@@ -32,6 +33,7 @@ class AdminServices:
     operations: Operations
     catalog: CatalogAdmin | None = None  # None: the catalog routes answer 404
     checks: CheckAdmin | None = None  # None: the check routes answer 404
+    users: UserAdmin | None = None  # None: the user routes answer 404
 
 
 def services(request: Request) -> AdminServices:

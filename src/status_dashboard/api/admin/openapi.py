@@ -24,6 +24,7 @@ from status_dashboard.api.admin.schemas import (
     OverrideRequest,
     TokenCreate,
 )
+from status_dashboard.api.admin.user_schemas import PasswordSet, UserCreate, UserUpdate
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
@@ -42,7 +43,7 @@ def _refusals(*statuses: int) -> dict[str, Any]:
         400: "Invalid input; `issues` names each field.",
         401: "No, unknown, revoked or expired bearer token.",
         403: "The token's role or environments do not allow this.",
-        404: "No such environment, item, incident, window or token.",
+        404: "No such environment, item, incident, window, token or user.",
         409: "The target changed meanwhile (If-Match), or its state forbids this.",
         413: "The body is larger than 64 KiB.",
         415: "The body is not application/json.",
@@ -114,6 +115,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     ItemCreate,
     ItemDefinitionUpdate,
     ChecksReplace,
+    UserCreate,
+    UserUpdate,
+    PasswordSet,
 )
 
 
@@ -261,6 +265,45 @@ def admin_paths() -> dict[str, Any]:
             ),
         },
         **_catalog_paths(),
+        **_user_paths(),
+    }
+
+
+def _user_paths() -> dict[str, Any]:
+    """User management: admin tokens without an environment scope only."""
+    user = "/api/admin/v1/users/{user}"
+    return {
+        "/api/admin/v1/users": {
+            "description": "People who sign in to the admin UI (unscoped admin tokens only).",
+            "get": _operation("Users (never their password hashes)", 200),
+            "post": _operation(
+                "Create a user; 409 when the name is taken", 201, 400, 409, body=UserCreate
+            ),
+        },
+        user: {
+            "parameters": [_path("user")],
+            "description": "`{user}` is the user's name, or their id when no user has that name.",
+            "get": _operation("A user", 200, 404),
+            "patch": _operation(
+                "Change the role and/or disable or enable; ends every session of the user. "
+                "409 naming `role` or `disabled` when no enabled admin would remain",
+                200,
+                400,
+                404,
+                409,
+                body=UserUpdate,
+            ),
+        },
+        user + "/password": {
+            "parameters": [_path("user")],
+            "post": _operation(
+                "Set a new password; ends every session of the user",
+                200,
+                400,
+                404,
+                body=PasswordSet,
+            ),
+        },
     }
 
 

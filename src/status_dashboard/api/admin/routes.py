@@ -41,6 +41,7 @@ from status_dashboard.api.admin.schemas import (
     token_json,
     window_json,
 )
+from status_dashboard.api.admin.user_routes import user_routes
 from status_dashboard.api.problems import InputIssue, Problem, ProblemError
 from status_dashboard.domain.audit import AuditQuery
 from status_dashboard.domain.operations import IncidentState
@@ -348,3 +349,4 @@ ROUTES = [
 ]
 ROUTES += catalog_routes(_resource, PREFIX)
 ROUTES += check_routes(_resource, PREFIX)
+ROUTES += user_routes(_resource, PREFIX)
