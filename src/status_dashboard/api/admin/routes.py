@@ -40,6 +40,7 @@ from status_dashboard.api.admin.schemas import (
     item_json,
     token_json,
     window_json,
+    within_utc_range,
 )
 from status_dashboard.api.problems import InputIssue, Problem, ProblemError
 from status_dashboard.domain.accounts import Role
@@ -75,7 +76,11 @@ def _query_moment(request: Request, name: str) -> datetime | None:
     except (ValidationError, ValueError):
         issue = InputIssue("query", name, "must be an ISO 8601 date-time with an offset", raw[:40])
         raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
-    return moment
+    try:
+        return within_utc_range(moment)
+    except ValueError as exc:
+        issue = InputIssue("query", name, str(exc), raw[:40])
+        raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
 
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
