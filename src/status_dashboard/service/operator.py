@@ -8,7 +8,7 @@ next snapshot refresh.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -330,10 +330,12 @@ class Operations:
         require(principal, Role.ADMIN)
         return self._audit.entries(query, cursor=cursor, limit=limit)
 
-    def clients(self, principal: Principal, environment_key: str) -> Sequence[ClientRecord]:
+    def clients(
+        self, principal: Principal, environment_key: str, cursor: int | None, limit: int
+    ) -> Page[ClientRecord]:
         require(principal, Role.VIEWER, environment_key)
         self._environment(environment_key)
-        return self._clients.clients(environment_key)
+        return self._clients.clients(environment_key, cursor, limit)
 
     # -- helpers -----------------------------------------------------------------------------
 

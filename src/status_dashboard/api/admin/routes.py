@@ -259,10 +259,11 @@ async def audit_log(request: Request) -> Response:
 
 async def clients(request: Request) -> Response:
     who = await _call(principal, request)
-    records = await _call(
-        services(request).operations.clients, who, request.path_params["environment"]
+    cursor, limit = paging(request)
+    page = await _call(
+        services(request).operations.clients, who, request.path_params["environment"], cursor, limit
     )
-    return json_response({"items": [client_json(r) for r in records]})
+    return page_response(page, client_json)
 
 
 async def me(request: Request) -> Response:
@@ -347,7 +348,7 @@ ROUTES = [
         post=schedule_maintenance,
     ),
     _resource(_ENV + "/maintenance/{window_id}", put=edit_maintenance, delete=cancel_maintenance),
-    _resource(_ENV + "/clients", get=clients),
+    _resource(_ENV + "/clients", _PAGING, get=clients),
     _resource(
         PREFIX + "/audit",
         (*_PAGING, "actor", "action", "target", "environment", "since", "until"),
