@@ -453,6 +453,7 @@ class ServerRuntime:
                     else self.settings.metrics_token.get_secret_value()
                 ),
                 trusted_proxies=parse_allowed(self.settings.forwarded_allow_ips),
+                max_streams_per_client=self.settings.max_streams_per_client,
             )
         )
 

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     sse_heartbeat: float = Field(
         default=15.0, gt=0, description="seconds between heartbeat events of the live streams"
     )
+    max_streams_per_client: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="live streams one client address may hold open at once, per server process",
+    )
     register_flush_interval: float = Field(
         default=5.0, gt=0, description="client register flush, s"
     )

@@ -9,6 +9,8 @@ header needs no such care: the proxy forwards the client's own (`proxy_set_heade
 
 from __future__ import annotations
 
+from starlette.requests import HTTPConnection
+
 from status_dashboard.api.asgi import Scope
 
 _SCHEMES = {b"http": "http", b"https": "https"}
@@ -35,3 +37,10 @@ def forwarded_scope(scope: Scope, allowed: frozenset[str]) -> Scope:
                 return scope
             return {**scope, "scheme": scheme}
     return scope
+
+
+def client_address(request: HTTPConnection) -> str:
+    """The address of the client a request comes from, as limits per client count it: for now
+    the peer of the connection (a proxy in front is one client to it); empty when unknown."""
+    client = request.client
+    return "" if client is None else client.host
