@@ -307,6 +307,8 @@ def measure() -> Figures:
         command = [str(SERVICE_BIN), "serve", "--demo", "--no-monitor", "--host", procs.HOST]
         command += ["--port", str(port), "--database", f"sqlite:///{tmp / 'bench.db'}"]
         os.environ["STATUS_DASHBOARD_SSE_HEARTBEAT"] = str(HEARTBEAT_S)
+        # Every stream comes from this one address: the cap per client would refuse all but 20.
+        os.environ["STATUS_DASHBOARD_MAX_STREAMS_PER_CLIENT"] = str(CONNECTIONS)
         try:
             with procs.running(command, log) as (proc, started):
                 procs.wait_for_200(port, "/health", proc, started)
@@ -317,6 +319,7 @@ def measure() -> Figures:
             raise BenchSetupError(f"{exc}\n{tail}") from exc
         finally:
             os.environ.pop("STATUS_DASHBOARD_SSE_HEARTBEAT", None)
+            os.environ.pop("STATUS_DASHBOARD_MAX_STREAMS_PER_CLIENT", None)
     return figures
 
 

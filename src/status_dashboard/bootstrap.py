@@ -58,7 +58,12 @@ from status_dashboard.service.publisher import (
 )
 from status_dashboard.service.push import PushReceiver
 from status_dashboard.service.reconciler import Reconciler
-from status_dashboard.service.retention import ROLL_UP_INTERVAL, HistoryKeeper
+from status_dashboard.service.retention import (
+    CLIENT_PRUNE_INTERVAL,
+    ROLL_UP_INTERVAL,
+    ClientRetention,
+    HistoryKeeper,
+)
 from status_dashboard.service.sessions import Sessions
 from status_dashboard.service.snapshot import DashboardSnapshot
 from status_dashboard.service.status_page import StatusPage
@@ -128,7 +133,7 @@ def open_stores(settings: Settings) -> Stores:
     engine = create_engine_for(settings.database)
     return Stores(
         SqlDashboardStore(engine),
-        SqlClientRegister(engine),
+        SqlClientRegister(engine, settings.max_clients_per_environment),
         SqlAccountStore(engine),
         SqlOperationsStore(engine),
         SqlAuditLog(engine),
@@ -197,6 +202,10 @@ def history_keeper(settings: Settings, stores: Stores) -> HistoryKeeper:
         raw_retention=timedelta(days=settings.results_retention_days),
         aggregate_retention=timedelta(days=settings.aggregates_retention_days),
     )
+
+
+def client_retention(settings: Settings, stores: Stores) -> ClientRetention:
+    return ClientRetention(stores.clients, utc_now, timedelta(days=settings.client_retention_days))
 
 
 async def run_worker(settings: Settings, stores: Stores) -> None:
@@ -353,6 +362,9 @@ class ServerRuntime:
             asyncio.create_task(
                 history_keeper(self.settings, self.stores).run(ROLL_UP_INTERVAL, self._stop)
             ),
+            asyncio.create_task(
+                client_retention(self.settings, self.stores).run(CLIENT_PRUNE_INTERVAL, self._stop)
+            ),
         ]
         if self.listener is not None:
             self._tasks.append(asyncio.create_task(self.listener.run(self._stop)))
@@ -467,6 +479,7 @@ class ServerRuntime:
                     else self.settings.metrics_token.get_secret_value()
                 ),
                 trusted_proxies=parse_allowed(self.settings.forwarded_allow_ips),
+                max_streams_per_client=self.settings.max_streams_per_client,
             )
         )
 

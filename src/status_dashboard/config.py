@@ -44,8 +44,24 @@ class Settings(BaseSettings):
     sse_heartbeat: float = Field(
         default=15.0, gt=0, description="seconds between heartbeat events of the live streams"
     )
+    max_streams_per_client: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="live streams one client address may hold open at once, per server process",
+    )
     register_flush_interval: float = Field(
         default=5.0, gt=0, description="client register flush, s"
+    )
+    max_clients_per_environment: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="client identities an environment's register holds; later ones are "
+        "counted on its '(other clients)' line",
+    )
+    client_retention_days: float = Field(
+        default=90, gt=0, description="how long a client identity not seen again is kept, days"
     )
     results_retention_days: float = Field(
         default=7, gt=0, description="how long raw check results are kept, days"

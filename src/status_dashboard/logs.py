@@ -40,6 +40,25 @@ _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}")
 _BASE_FIELDS = frozenset({"ts", "level", "logger"})
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NEEDS_QUOTES = re.compile(r'[ "\\]')
+
+
+def log_value(text: str) -> str:
+    """`text` as one value of a `key=value` message, whatever it holds: control characters
+    written as `\\xNN` (a line break cannot start a forged line), and quoted when it has a space,
+    a quote or a backslash (a space cannot start a forged pair)."""
+    escaped = _CONTROL.sub(_escape_control, text)
+    if escaped and not _NEEDS_QUOTES.search(escaped):
+        return escaped
+    return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _escape_control(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def bind_trace(trace_id: str, related_trace_id: str | None) -> Token[_Trace | None]:
     """Until `unbind_trace`, lines logged in this context carry these trace ids."""
     return _trace.set((trace_id, related_trace_id))
@@ -104,7 +123,8 @@ class KeyValueFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
-        message = record.getMessage()
+        # Whatever a message holds, it stays on its one line: a traceback alone may follow.
+        message = _CONTROL.sub(_escape_control, record.getMessage())
         line = f"ts={stamp} level={record.levelname.lower()} logger={record.name} {message}"
         for key, value in _trace_fields(message):
             line += f" {key}={value}"

@@ -28,7 +28,10 @@ from typing import Any
 import uvloop
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
+from granian.log import LogLevels
 from granian.server.embed import Server
+
+from status_dashboard.access_log import ACCESS_FORMAT, access_log_config
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,10 @@ async def _serve(app: Any, *, host: str, port: int, access_log: bool) -> None:
         # every new connection the protocol sniffing.
         http=HTTPModes.http1,
         log_enabled=access_log,
+        log_level=LogLevels.error,
+        log_dictconfig=access_log_config(),
         log_access=access_log,
+        log_access_format=ACCESS_FORMAT,
         http1_settings=HTTP1Settings(max_buffer_size=MAX_REQUEST_HEAD_BYTES),
         backlog=1024,
         backpressure=MAX_REQUESTS_IN_FLIGHT,

@@ -184,7 +184,7 @@ def test_a_register_flush_counts_its_identities_and_the_requests_that_did_not_co
     nonconforming = "status_dashboard_client_nonconforming_requests_total"
     assert sample(metrics, nonconforming, environment="prod") == 10
     assert sample(metrics, nonconforming, environment="acc") == 2
-    assert {c.user_agent for c in measured.clients("prod")} == {
+    assert {c.user_agent for c in measured.clients("prod").entries} == {
         "app/1.0 connector/2.0",
         "curl/8.0",
         "",

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from status_dashboard.domain.ports import OVERFLOW_IDENTITY
 from status_dashboard.service.tracing import (
     MAX_CLIENTS_PER_ENVIRONMENT,
-    OVERFLOW_IDENTITY,
     ClientTracker,
     user_agent_conforms,
 )

@@ -35,7 +35,11 @@ from status_dashboard.api.problems import Problem, ProblemError
 from status_dashboard.api.public import PREFIX, PublicDashboard
 from status_dashboard.api.push import push_route
 from status_dashboard.api.request_log import TraceLogging
-from status_dashboard.api.stream import EventStream, is_stream_path
+from status_dashboard.api.stream import (
+    DEFAULT_MAX_STREAMS_PER_CLIENT,
+    EventStream,
+    is_stream_path,
+)
 from status_dashboard.api.tracing import new_trace_id, trace_headers
 from status_dashboard.service.broadcast import DashboardBroadcaster
 from status_dashboard.service.health import HealthReport
@@ -70,6 +74,8 @@ class AppParts:
     """The bearer token of `GET /metrics`; None (or empty) turns that route off (404)."""
     trusted_proxies: frozenset[str] = frozenset()
     """Peers whose `X-Forwarded-Proto` is believed (api/forwarded.py)."""
+    max_streams_per_client: int = DEFAULT_MAX_STREAMS_PER_CLIENT
+    """Live streams one client address may hold open at once in this process."""
 
 
 class StatusDashboardApp:
@@ -88,6 +94,7 @@ class StatusDashboardApp:
                 self._dashboard,
                 parts.broadcaster,
                 None if metrics is None else StreamMeter(metrics),
+                max_per_client=parts.max_streams_per_client,
             )
         )
         routes: ASGIApp = TraceAndGuard(TraceLogging(_framework_routes(parts)))

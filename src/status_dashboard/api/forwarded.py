@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from starlette.requests import HTTPConnection
+
 from status_dashboard.api.asgi import Scope
 
 _SCHEMES = {b"http": "http", b"https": "https"}
@@ -50,13 +52,13 @@ def forwarded_scope(scope: Scope, allowed: frozenset[str]) -> Scope:
         scheme = _SCHEMES.get(proto.split(b",")[0].strip().lower())
         if scheme is not None and scheme != scope.get("scheme"):
             changed["scheme"] = scheme
-    address = client_address(chain or fallback, allowed)
+    address = _client_of(chain or fallback, allowed)
     if address is not None:
         changed["client"] = (address, 0)
     return {**scope, **changed} if changed else scope
 
 
-def client_address(chain: list[str], allowed: frozenset[str]) -> str | None:
+def _client_of(chain: list[str], allowed: frozenset[str]) -> str | None:
     """The right-most address of the chain that is not a trusted proxy: each proxy appends the
     peer it saw, so everything left of it could have been written by the client itself. When
     every hop is trusted (`*`), the left-most, the first proxy's client. A hop that is no
@@ -99,3 +101,11 @@ def _address(raw: str) -> str:
         return str(ipaddress.ip_address(raw))
     except ValueError:
         return ""
+
+
+def client_address(request: HTTPConnection) -> str:
+    """The address of the client a request comes from, as limits per client count it: the peer,
+    or the client a trusted proxy names (`forwarded_scope` put it in the scope); empty when
+    unknown."""
+    client = request.client
+    return "" if client is None else client.host

@@ -266,6 +266,11 @@ def _stream_operation(summary: str, *, with_environment: bool) -> dict[str, Any]
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
     responses["406"] = _problem("The Accept header excludes text/event-stream.")
+    responses["429"] = _problem(
+        "This client address already holds `STATUS_DASHBOARD_MAX_STREAMS_PER_CLIENT` (20) open "
+        "streams on this server process; close one, or retry after `Retry-After` seconds.",
+        **{"Retry-After": {"schema": {"type": "string"}}},
+    )
     responses["503"] = _problem(
         "The service is starting or stopping.", **{"Retry-After": {"schema": {"type": "string"}}}
     )

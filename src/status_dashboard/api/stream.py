@@ -24,7 +24,10 @@ import contextlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import HTTPConnection
+
 from status_dashboard.api.asgi import Receive, Scope, Send, send_problem
+from status_dashboard.api.forwarded import client_address
 from status_dashboard.api.negotiation import accepts_event_stream
 from status_dashboard.api.problems import Problem
 from status_dashboard.api.public import ALLOW, PREFIX, SAME_ORIGIN, PublicDashboard
@@ -59,6 +62,9 @@ _NOT_EVENT_STREAM = Problem(406, "This resource is only available as text/event-
 _STOPPING = Problem(
     503, "The server is stopping; reconnect shortly", headers=((b"retry-after", b"1"),)
 )
+DEFAULT_MAX_STREAMS_PER_CLIENT = 20
+STREAMS_RETRY_AFTER_S = 30
+"""How long a client refused for too many streams is asked to wait before it tries again."""
 
 
 def is_stream_path(path: str) -> bool:
@@ -99,11 +105,20 @@ class EventStream:
         dashboards: PublicDashboard,
         broadcaster: DashboardBroadcaster,
         meter: StreamMeter | None = None,
+        max_per_client: int = DEFAULT_MAX_STREAMS_PER_CLIENT,
     ) -> None:
         self._dashboards = dashboards
         self._broadcaster = broadcaster
         self._frames = EventFrames()
         self._meter = meter
+        self._max_per_client = max_per_client
+        self._too_many = Problem(
+            429,
+            f"At most {max_per_client} live streams per client; close one or try again later",
+            headers=((b"retry-after", str(STREAMS_RETRY_AFTER_S).encode("ascii")),),
+        )
+        # Open streams per client address. Only the event loop touches it: no lock.
+        self._open: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = user_agent = last_event_id = fetch_site = b""
@@ -132,6 +147,38 @@ class EventStream:
             )
         if problem is None and self._broadcaster.closed:
             problem = _STOPPING
+        streams = method == "GET" and problem is None and dashboard is not None
+        client = client_address(HTTPConnection(scope)) if streams else ""
+        if streams and self._open.get(client, 0) >= self._max_per_client:
+            problem, streams = self._too_many, False
+        if not streams:
+            await self._answer(
+                method, path, dashboard, problem, last_event_id, trace_id, stamps, receive, send
+            )
+            return
+        # Counted before the first await: the client's next request already sees this stream.
+        self._open[client] = self._open.get(client, 0) + 1
+        try:
+            await self._answer(
+                method, path, dashboard, problem, last_event_id, trace_id, stamps, receive, send
+            )
+        finally:
+            left = self._open.pop(client) - 1
+            if left:
+                self._open[client] = left
+
+    async def _answer(
+        self,
+        method: str,
+        path: str,
+        dashboard: RenderedDashboard | None,
+        problem: Problem | None,
+        last_event_id: bytes,
+        trace_id: str,
+        stamps: list[tuple[bytes, bytes]],
+        receive: Receive,
+        send: Send,
+    ) -> None:
         meter = self._meter
         if problem is not None or dashboard is None:
             problem = problem or Problem(503)

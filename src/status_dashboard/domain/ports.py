@@ -28,6 +28,9 @@ from status_dashboard.domain.operations import (
 from status_dashboard.domain.uptime import CheckPeriod, DailyBar, ItemUptime
 from status_dashboard.domain.users import UserChange
 
+OVERFLOW_IDENTITY = "(other clients)"
+"""The register's line for identities past its cap: their requests are counted there."""
+
 
 @dataclass(frozen=True, slots=True)
 class ClientSighting:
@@ -105,11 +108,23 @@ class ClientRegister(Protocol):
     """The tracing record of DESIGN.md §3: every client identity that called, per environment."""
 
     def record(self, sightings: Sequence[ClientSighting]) -> None:
-        """Add counts and widen first/last seen, in one transaction."""
+        """Add counts and widen first/last seen, in one transaction.
+
+        An environment holds at most the register's cap of identities (besides
+        OVERFLOW_IDENTITY): a new identity past it is counted on the OVERFLOW_IDENTITY line,
+        conforming or not, most requested first when a batch brings more than there is room for.
+        """
         ...
 
-    def clients(self, environment_key: str) -> Sequence[ClientRecord]:
-        """The register of one environment, most recently seen first."""
+    def clients(
+        self, environment_key: str, cursor: int | None = None, limit: int = 50
+    ) -> Page[ClientRecord]:
+        """One page of an environment's register, most recently seen first (ties by
+        User-Agent); `cursor` is the position where the page starts (None: the first)."""
+        ...
+
+    def prune(self, seen_before: datetime) -> int:
+        """Delete the lines last seen before `seen_before`, in every environment; how many."""
         ...
 
 

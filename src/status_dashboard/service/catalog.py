@@ -21,6 +21,7 @@ from pathlib import Path
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec
 from status_dashboard.domain.ports import DashboardStore
 from status_dashboard.service import catalog_format, catalog_yaml
+from status_dashboard.service.catalog_limits import MAX_CATALOG_BYTES, count_problems, too_large
 from status_dashboard.service.catalog_problems import CatalogInvalid, CatalogProblem
 
 __all__ = ["CatalogInvalid", "CatalogProblem", "load_catalog", "parse_catalog", "read_catalog"]
@@ -29,11 +30,19 @@ __all__ = ["CatalogInvalid", "CatalogProblem", "load_catalog", "parse_catalog", 
 def parse_catalog(text: str, filename: str = "<catalog>") -> CatalogSpec:
     """The spec written in `text`; raises CatalogInvalid listing every problem found.
 
-    `filename` only names the file in problems.
+    `filename` only names the file in problems. A text past the limits of catalog_limits is
+    refused before it is read any further.
     """
+    # A character is at least one byte: more characters than the limit are more bytes too.
+    large = too_large(len(text), filename) or too_large(len(text.encode("utf-8")), filename)
+    if large is not None:
+        raise CatalogInvalid([large])
     loaded = catalog_yaml.load(text, filename)
     if loaded.root is None and loaded.problems:
         raise CatalogInvalid(loaded.problems)
+    too_many = count_problems(loaded.root, filename)
+    if too_many:
+        raise CatalogInvalid(loaded.problems + too_many)
     spec, problems = catalog_format.read_spec(loaded.root, filename)
     if loaded.problems or problems:
         raise CatalogInvalid(loaded.problems + problems)
@@ -44,13 +53,18 @@ def read_catalog(path: Path) -> CatalogSpec:
     """The spec in the file at `path`, which must be UTF-8 text; raises CatalogInvalid."""
     filename = str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            # One byte past the limit is enough to refuse it: a larger file is never read whole.
+            data = file.read(MAX_CATALOG_BYTES + 1)
     except FileNotFoundError:
         raise _unreadable(filename, "no such file") from None
     except IsADirectoryError:
         raise _unreadable(filename, "is a directory, not a catalog file") from None
     except OSError as exc:
         raise _unreadable(filename, f"cannot be read: {exc.strerror or exc}") from None
+    large = too_large(len(data), filename)
+    if large is not None:
+        raise CatalogInvalid([large])
     try:
         # utf-8-sig: editors on Windows like to start a file with a byte order mark.
         text = data.decode("utf-8-sig")

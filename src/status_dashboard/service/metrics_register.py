@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Sequence
+from datetime import datetime
 
+from status_dashboard.domain.audit import Page
 from status_dashboard.domain.ports import ClientRecord, ClientRegister, ClientSighting
 from status_dashboard.service.metrics import ServerMetrics
 
@@ -31,8 +33,13 @@ class MeasuredRegister:
             raise
         self._counted(sightings)
 
-    def clients(self, environment_key: str) -> Sequence[ClientRecord]:
-        return self._register.clients(environment_key)
+    def clients(
+        self, environment_key: str, cursor: int | None = None, limit: int = 50
+    ) -> Page[ClientRecord]:
+        return self._register.clients(environment_key, cursor, limit)
+
+    def prune(self, seen_before: datetime) -> int:
+        return self._register.prune(seen_before)
 
     def _counted(self, sightings: Sequence[ClientSighting]) -> None:
         metrics = self._metrics

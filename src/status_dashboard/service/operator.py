@@ -8,7 +8,7 @@ next snapshot refresh.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -338,10 +338,12 @@ class Operations:
         reach = replace(query, environments=principal.environments)
         return self._audit.entries(reach, cursor=cursor, limit=limit)
 
-    def clients(self, principal: Principal, environment_key: str) -> Sequence[ClientRecord]:
+    def clients(
+        self, principal: Principal, environment_key: str, cursor: int | None, limit: int
+    ) -> Page[ClientRecord]:
         require(principal, Role.VIEWER, environment_key)
         self._environment(environment_key)
-        return self._clients.clients(environment_key)
+        return self._clients.clients(environment_key, cursor, limit)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from status_dashboard.domain.ports import MonitorStore, UptimeStore
+from status_dashboard.domain.ports import ClientRegister, MonitorStore, UptimeStore
 
 log = logging.getLogger(__name__)
 
 ROLL_UP_INTERVAL = 60.0
 """Seconds between two passes: how stale uptime and the daily bars may be."""
+
+CLIENT_PRUNE_INTERVAL = 3600.0
+"""Seconds between two prunings of the client register: retention is counted in days."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,5 +76,35 @@ class HistoryKeeper:
                 await asyncio.to_thread(self.run_once)
             except Exception as exc:  # a down database must not stop the loop
                 log.warning("event=history_keeping_failed error=%s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+class ClientRetention:
+    """Removes the client register's identities not seen for `retention`, in every environment,
+    so that the register holds the clients of a recent past only (its overflow line too)."""
+
+    def __init__(
+        self, register: ClientRegister, clock: Callable[[], datetime], retention: timedelta
+    ) -> None:
+        if retention <= timedelta(0):
+            raise ValueError("the retention period must be longer than nothing")
+        self._register = register
+        self._clock = clock
+        self._retention = retention
+
+    def run_once(self) -> int:
+        pruned = self._register.prune(self._clock() - self._retention)
+        log.info("event=client_register_pruned pruned=%s", pruned)
+        return pruned
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """`run_once` every `interval` seconds until `stop` is set; a failure is logged and
+        the next pass tried."""
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.run_once)
+            except Exception as exc:  # a down database must not stop the loop
+                log.warning("event=client_register_pruning_failed error=%s", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)

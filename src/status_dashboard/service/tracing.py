@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from status_dashboard.domain.ports import ClientSighting
+from status_dashboard.domain.ports import OVERFLOW_IDENTITY, ClientSighting
 
 _PRODUCT = r"[A-Za-z0-9\-/]+/[0-9A-Za-z\-_.]+"
 USER_AGENT_PATTERN = re.compile(rf"{_PRODUCT}(?: {_PRODUCT})+")
@@ -26,9 +26,9 @@ MAX_USER_AGENT_LENGTH = 512
 """Longer identities are cut: the register is for people to read, not a store of headers."""
 
 MAX_CLIENTS_PER_ENVIRONMENT = 2000
-"""Past this many distinct identities in one flush period, the rest are counted together."""
-
-OVERFLOW_IDENTITY = "(other clients)"
+"""Past this many distinct identities in one flush period, the rest are counted together: the
+buffer between two flushes holds at most this many tallies (and the overflow's) per environment,
+also when a failed flush puts its counts back."""
 
 
 @lru_cache(maxsize=4096)
@@ -57,23 +57,28 @@ class ClientTracker:
         self._per_environment: dict[str, int] = {}
 
     def seen(self, environment_key: str, user_agent: str, conforming: bool, at: float) -> None:
-        key = (environment_key, user_agent[:MAX_USER_AGENT_LENGTH])
         with self._lock:
+            self._count(environment_key, user_agent[:MAX_USER_AGENT_LENGTH], conforming, 1, at, at)
+
+    def _count(
+        self, env: str, agent: str, conforming: bool, count: int, first: float, last: float
+    ) -> None:
+        """Add to a tally, under the lock; a new identity past the cap goes to the overflow."""
+        key = (env, agent)
+        tally = self._tallies.get(key)
+        if tally is None and self._per_environment.get(env, 0) >= MAX_CLIENTS_PER_ENVIRONMENT:
+            key, conforming = (env, OVERFLOW_IDENTITY), False
             tally = self._tallies.get(key)
-            if tally is None:
-                if self._per_environment.get(environment_key, 0) >= MAX_CLIENTS_PER_ENVIRONMENT:
-                    key = (environment_key, OVERFLOW_IDENTITY)
-                    conforming = False
-                    tally = self._tallies.get(key)
-                if tally is None:
-                    self._tallies[key] = _Tally(conforming, 1, at, at)
-                    self._per_environment[environment_key] = (
-                        self._per_environment.get(environment_key, 0) + 1
-                    )
-                    return
-            tally.count += 1
-            tally.last_seen = at
-            tally.conforming = conforming
+        if agent == OVERFLOW_IDENTITY:
+            conforming = False
+        if tally is None:
+            self._tallies[key] = _Tally(conforming, count, first, last)
+            self._per_environment[env] = self._per_environment.get(env, 0) + 1
+            return
+        tally.count += count
+        tally.first_seen = min(tally.first_seen, first)
+        tally.last_seen = max(tally.last_seen, last)
+        tally.conforming = conforming
 
     def drain(self) -> list[ClientSighting]:
         """Everything counted since the last drain; the tracker starts again from zero."""
@@ -92,18 +97,15 @@ class ClientTracker:
         ]
 
     def restore(self, sightings: list[ClientSighting]) -> None:
-        """Put back sightings whose write failed, so a database outage loses no counts."""
-        for s in sightings:
-            with self._lock:
-                key = (s.environment_key, s.user_agent)
-                tally = self._tallies.get(key)
-                if tally is None:
-                    self._tallies[key] = _Tally(
-                        s.conforming, s.count, s.first_seen.timestamp(), s.last_seen.timestamp()
-                    )
-                    self._per_environment[s.environment_key] = (
-                        self._per_environment.get(s.environment_key, 0) + 1
-                    )
-                else:
-                    tally.count += s.count
-                    tally.first_seen = min(tally.first_seen, s.first_seen.timestamp())
+        """Put back sightings whose write failed, so a database outage loses no counts; within
+        the same cap, so an outage of many flushes does not grow the buffer either."""
+        with self._lock:
+            for s in sightings:
+                self._count(
+                    s.environment_key,
+                    s.user_agent,
+                    s.conforming,
+                    s.count,
+                    s.first_seen.timestamp(),
+                    s.last_seen.timestamp(),
+                )

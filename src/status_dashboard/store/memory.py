@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from status_dashboard.domain.audit import AuditEntry
+from status_dashboard.domain.audit import AuditEntry, Page
 from status_dashboard.domain.catalog import (
     CatalogMerge,
     CatalogSpec,
@@ -31,7 +31,7 @@ from status_dashboard.domain.catalog import (
 )
 from status_dashboard.domain.errors import ConflictError, NotFoundError, StaleRevision
 from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment
-from status_dashboard.domain.ports import ClientRecord, ClientSighting
+from status_dashboard.domain.ports import OVERFLOW_IDENTITY, ClientRecord, ClientSighting
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.check_codec import definition_of, schedule_of
 from status_dashboard.store.memory_db import AuditRow, MemoryDatabase, frozen
@@ -44,7 +44,7 @@ from status_dashboard.store.memory_operations import (
 from status_dashboard.store.memory_uptime import MemoryUptimeStore
 from status_dashboard.store.memory_users import MemoryLoginFailures, MemoryUserDirectory
 from status_dashboard.store.plan import plan_write
-from status_dashboard.store.sightings import add, combine
+from status_dashboard.store.sightings import DEFAULT_MAX_CLIENTS, add, admit, combine
 from status_dashboard.store.uniqueness import ensure_unique
 
 __all__ = [
@@ -184,20 +184,39 @@ def _write_checks(db: MemoryDatabase, writes: Sequence[ChecksWrite], now: dateti
 class MemoryClientRegister:
     """`ClientRegister` held in the process."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_per_environment: int = DEFAULT_MAX_CLIENTS) -> None:
+        if max_per_environment < 1:
+            raise ValueError("max_per_environment must be at least 1")
         self._lock = threading.Lock()
         self._records: dict[tuple[str, str], ClientRecord] = {}
+        self._max = max_per_environment
 
     def record(self, sightings: Sequence[ClientSighting]) -> None:
-        batch = combine(sightings)
+        by_environment: dict[str, list[ClientSighting]] = {}
+        for sighting in combine(sightings):
+            by_environment.setdefault(sighting.environment_key, []).append(sighting)
         with self._lock:
-            for sighting in batch:
-                key = (sighting.environment_key, sighting.user_agent)
-                self._records[key] = add(self._records.get(key), sighting)
+            for env, batch in by_environment.items():
+                held = {a for (e, a) in self._records if e == env and a != OVERFLOW_IDENTITY}
+                for sighting in admit(batch, held, self._max - len(held)):
+                    key = (env, sighting.user_agent)
+                    self._records[key] = add(self._records.get(key), sighting)
 
-    def clients(self, environment_key: str) -> Sequence[ClientRecord]:
+    def clients(
+        self, environment_key: str, cursor: int | None = None, limit: int = 50
+    ) -> Page[ClientRecord]:
         with self._lock:
             records = [r for r in self._records.values() if r.environment_key == environment_key]
         records.sort(key=lambda r: r.user_agent)
         records.sort(key=lambda r: r.last_seen, reverse=True)
-        return tuple(records)
+        start = cursor or 0
+        more = len(records) > start + limit
+        return Page(tuple(records[start : start + limit]), start + limit if more else None)
+
+    def prune(self, seen_before: datetime) -> int:
+        with self._lock:
+            limit = as_utc(seen_before)
+            old = [key for key, r in self._records.items() if as_utc(r.last_seen) < limit]
+            for key in old:
+                del self._records[key]
+        return len(old)

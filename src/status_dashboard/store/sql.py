@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from status_dashboard.domain.audit import AuditEntry
+from status_dashboard.domain.audit import AuditEntry, Page
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec, StatusChange, merge_catalog
 from status_dashboard.domain.errors import (
     CatalogConflict,
@@ -24,7 +24,7 @@ from status_dashboard.domain.errors import (
     StaleRevision,
 )
 from status_dashboard.domain.model import Environment
-from status_dashboard.domain.ports import ClientRecord, ClientSighting
+from status_dashboard.domain.ports import OVERFLOW_IDENTITY, ClientRecord, ClientSighting
 from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
 from status_dashboard.store.accounts import SqlAccountStore
@@ -35,11 +35,12 @@ from status_dashboard.store.catalog_write import (
     write_catalog,
     write_checks,
 )
+from status_dashboard.store.engine import immediate
 from status_dashboard.store.errors import StoreError, reason_of, translated
 from status_dashboard.store.monitor import SqlMonitorStore
 from status_dashboard.store.operations import SqlOperationsStore
 from status_dashboard.store.plan import plan_write
-from status_dashboard.store.sightings import combine
+from status_dashboard.store.sightings import DEFAULT_MAX_CLIENTS, admit, combine
 from status_dashboard.store.tables import client_register, environments, item_status_events
 from status_dashboard.store.throttle import SqlLoginFailures
 from status_dashboard.store.transactions import bump_revision, read_revision, reading, writing
@@ -166,40 +167,77 @@ class SqlDashboardStore:
 
 
 class SqlClientRegister:
-    """`ClientRegister` on a migrated database."""
+    """`ClientRegister` on a migrated database, holding at most `max_per_environment`
+    identities per environment (besides the overflow line)."""
 
-    def __init__(self, engine: sqlalchemy.Engine) -> None:
-        self._engine = engine
+    def __init__(
+        self, engine: sqlalchemy.Engine, max_per_environment: int = DEFAULT_MAX_CLIENTS
+    ) -> None:
+        if max_per_environment < 1:
+            raise ValueError("max_per_environment must be at least 1")
+        # BEGIN IMMEDIATE on SQLite: counting the room and using it happen under one write lock.
+        self._engine = immediate(engine)
+        self._max = max_per_environment
 
     def record(self, sightings: Sequence[ClientSighting]) -> None:
-        rows = [
-            {
-                "environment_key": s.environment_key,
-                "user_agent": s.user_agent,
-                "conforming": s.conforming,
-                "request_count": s.count,
-                "first_seen": s.first_seen,
-                "last_seen": s.last_seen,
-            }
-            for s in combine(sightings)
-        ]
-        if not rows:
+        by_environment: dict[str, list[ClientSighting]] = {}
+        for sighting in combine(sightings):
+            by_environment.setdefault(sighting.environment_key, []).append(sighting)
+        if not by_environment:
             return
         try:
             with translated(self._engine.url), self._engine.begin() as connection:
+                rows = [
+                    _client_row(sighting)
+                    for env in sorted(by_environment)  # one lock order for every writer
+                    for sighting in self._admitted(connection, env, by_environment[env])
+                ]
                 connection.execute(_upsert(connection), rows)
         except sa_exc.IntegrityError:
             raise StoreError("a client sighting names an environment that does not exist") from None
 
-    def clients(self, environment_key: str) -> Sequence[ClientRecord]:
+    def _admitted(
+        self, connection: Connection, env: str, batch: list[ClientSighting]
+    ) -> list[ClientSighting]:
         table = client_register
+        # Replicas flush at the same time: the environment's row, locked until commit, makes
+        # them count the room one after the other (PostgreSQL; SQLite has one writer anyway).
+        connection.execute(
+            select(environments.c.key)
+            .where(environments.c.key == env)
+            .with_for_update(key_share=True)
+        )
+        of_env = table.c.environment_key == env
+        held = connection.execute(
+            select(sqlalchemy.func.count())
+            .select_from(table)
+            .where(of_env, table.c.user_agent != OVERFLOW_IDENTITY)
+        ).scalar_one()
+        names = [s.user_agent for s in batch]
+        known: set[str] = set()
+        for start in range(0, len(names), _IN_CHUNK):
+            chunk = names[start : start + _IN_CHUNK]
+            known.update(
+                connection.execute(
+                    select(table.c.user_agent).where(of_env, table.c.user_agent.in_(chunk))
+                ).scalars()
+            )
+        return admit(batch, known, self._max - held)
+
+    def clients(
+        self, environment_key: str, cursor: int | None = None, limit: int = 50
+    ) -> Page[ClientRecord]:
+        table = client_register
+        start = cursor or 0
         query = (
             select(table)
             .where(table.c.environment_key == environment_key)
             .order_by(table.c.last_seen.desc(), table.c.user_agent)
+            .offset(start)
+            .limit(limit + 1)
         )
         with translated(self._engine.url), self._engine.connect() as connection:
-            return tuple(
+            records = [
                 ClientRecord(
                     environment_key=row.environment_key,
                     user_agent=row.user_agent,
@@ -209,7 +247,30 @@ class SqlClientRegister:
                     last_seen=row.last_seen,
                 )
                 for row in connection.execute(query)
-            )
+            ]
+        more = len(records) > limit
+        return Page(tuple(records[:limit]), start + limit if more else None)
+
+    def prune(self, seen_before: datetime) -> int:
+        table = client_register
+        with translated(self._engine.url), self._engine.begin() as connection:
+            done = connection.execute(delete(table).where(table.c.last_seen < as_utc(seen_before)))
+        return done.rowcount
+
+
+_IN_CHUNK = 500
+"""User-Agents per `IN (...)` list: well below every driver's limit of bound parameters."""
+
+
+def _client_row(s: ClientSighting) -> dict[str, object]:
+    return {
+        "environment_key": s.environment_key,
+        "user_agent": s.user_agent,
+        "conforming": s.conforming,
+        "request_count": s.count,
+        "first_seen": s.first_seen,
+        "last_seen": s.last_seen,
+    }
 
 
 def _upsert(connection: Connection) -> Insert:

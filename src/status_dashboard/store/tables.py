@@ -175,6 +175,8 @@ client_register = Table(
     Column("first_seen", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("environment_key", "user_agent"),
+    # Pages are read most recently seen first, and retention deletes by last seen.
+    Index("ix_client_register_environment_key_last_seen", "environment_key", "last_seen"),
 )
 
 

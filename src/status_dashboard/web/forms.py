@@ -61,7 +61,10 @@ def local_moment(form: FormData, name: str, *, required: bool) -> datetime | Non
         raise InvalidInput(name, "must be a date and time, like 2025-05-09T08:55") from None
     if naive.tzinfo is not None:
         raise InvalidInput(name, "must be a local date and time, without an offset")
-    return naive.replace(tzinfo=ZONE).astimezone(UTC)
+    try:
+        return naive.replace(tzinfo=ZONE).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00 in Brussels is before the first moment in UTC
+        raise InvalidInput(name, "must be a date and time from year 1 to 9999") from None
 
 
 def item_ids(form: FormData, name: str = "item_ids") -> frozenset[str]:

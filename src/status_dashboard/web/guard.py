@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Message
 
 from status_dashboard.domain.accounts import Principal
 from status_dashboard.domain.errors import ConflictError, NotFoundError
@@ -52,12 +53,32 @@ async def call(function: Callable[..., T], *args: Any) -> T:
 
 
 async def read_form(request: Request) -> FormData:
+    """The request's form, read once per request; FormTooLarge past MAX_FORM_BYTES.
+
+    The bytes are counted as they arrive: a chunked body has no Content-Length to judge first,
+    and is refused at the limit rather than read to its end.
+    """
+    cached = getattr(request.state, "form", None)
+    if isinstance(cached, FormData):
+        return cached
     length = request.headers.get("content-length")
     if length is not None and (
         not (length.isascii() and length.isdigit()) or int(length) > MAX_FORM_BYTES
     ):
         raise FormTooLarge
-    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_FORM_BYTES:
+            raise FormTooLarge
+    body = bytes(raw)
+
+    async def bounded_body() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, bounded_body).form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    request.state.form = form
+    return form
 
 
 def page(ui: Ui, handler: Handler) -> Endpoint:

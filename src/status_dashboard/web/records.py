@@ -13,6 +13,7 @@ from status_dashboard.web.guard import call, page
 from status_dashboard.web.paging import cursor_of, next_url
 
 AUDIT_PAGE = 50
+CLIENTS_PAGE = 100
 FILTERS = ("actor", "action", "target")
 MAX_FILTER = 200
 
@@ -37,9 +38,16 @@ async def audit_log(request: Request, ui: Ui, who: Principal) -> Response:
 
 async def clients(request: Request, ui: Ui, who: Principal) -> Response:
     environment = request.path_params["environment"]
-    records = await call(ui.operations.clients, who, environment)
+    page = await call(ui.operations.clients, who, environment, cursor_of(request), CLIENTS_PAGE)
     return ui.pages.render(
-        request, "clients.html", section="clients", environment=environment, records=records
+        request,
+        "clients.html",
+        section="clients",
+        environment=environment,
+        records=page.entries,
+        more=next_url(request, page.next_cursor),
+        first_page=cursor_of(request) is None,
+        page_size=CLIENTS_PAGE,
     )
 
 

@@ -106,8 +106,8 @@ def test_the_client_register_records_who_called(catalog_server: RunningServer) -
         client.get("/api/v1/dashboard/acc", headers={"User-Agent": "curl/8.5.0"})
     time.sleep(0.6)
     register = SqlClientRegister(create_engine_for(catalog_server.database_url))
-    prod = {c.user_agent: c for c in register.clients("prod")}
-    acc = {c.user_agent: c for c in register.clients("acc")}
+    prod = {c.user_agent: c for c in register.clients("prod").entries}
+    acc = {c.user_agent: c for c in register.clients("acc").entries}
     assert prod["statusDashboardTests/1.0 httpx/0.28.1"].request_count >= 3
     assert prod["statusDashboardTests/1.0 httpx/0.28.1"].conforming
     assert not acc["curl/8.5.0"].conforming

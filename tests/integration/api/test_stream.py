@@ -85,7 +85,11 @@ def _demo_admin_token(server: RunningServer) -> str:
 
 
 def _serve(directory: Path) -> AbstractContextManager[RunningServer]:
-    env = {"STATUS_DASHBOARD_SSE_HEARTBEAT": str(HEARTBEAT_S)}
+    # Two hundred streams from one address: past the default cap of streams per client.
+    env = {
+        "STATUS_DASHBOARD_SSE_HEARTBEAT": str(HEARTBEAT_S),
+        "STATUS_DASHBOARD_MAX_STREAMS_PER_CLIENT": "1000",
+    }
     url = sqlite_database_url(directory)
     return running_server(url, directory, "--demo", "--no-monitor", env=env)
 

@@ -27,7 +27,7 @@ def seen(
 
 
 def test_a_fresh_register_lists_no_clients(backend: Backend) -> None:
-    assert list(backend.register.clients("prod")) == []
+    assert list(backend.register.clients("prod").entries) == []
 
 
 FLUSHES = [
@@ -49,7 +49,7 @@ def test_recording_adds_counts_and_widens_the_seen_range(
     for batch in batches:
         backend.register.record(batch)
 
-    [record] = backend.register.clients("prod")
+    [record] = backend.register.clients("prod").entries
     count, first, last = expected
     assert (record.request_count, record.first_seen, record.last_seen) == (
         count,
@@ -61,10 +61,10 @@ def test_recording_adds_counts_and_widens_the_seen_range(
 def test_conforming_follows_the_latest_sighting(backend: Backend) -> None:
     backend.register.record([seen((0, 1), conforming=True)])
     backend.register.record([seen((2, 3), conforming=False)])
-    assert [r.conforming for r in backend.register.clients("prod")] == [False]
+    assert [r.conforming for r in backend.register.clients("prod").entries] == [False]
 
     backend.register.record([seen((4, 5), conforming=True)])
-    assert [r.conforming for r in backend.register.clients("prod")] == [True]
+    assert [r.conforming for r in backend.register.clients("prod").entries] == [True]
 
 
 def test_clients_are_listed_per_environment_most_recently_seen_first(backend: Backend) -> None:
@@ -77,26 +77,26 @@ def test_clients_are_listed_per_environment_most_recently_seen_first(backend: Ba
         ]
     )
 
-    assert [r.user_agent for r in backend.register.clients("prod")] == [
+    assert [r.user_agent for r in backend.register.clients("prod").entries] == [
         "recent/1.0 a/1",
         "middle/1.0 a/1",
         "old/1.0 a/1",
     ]
-    assert [r.user_agent for r in backend.register.clients("acc")] == ["acceptance/1.0 a/1"]
-    assert list(backend.register.clients("int")) == []
+    assert [r.user_agent for r in backend.register.clients("acc").entries] == ["acceptance/1.0 a/1"]
+    assert list(backend.register.clients("int").entries) == []
 
 
 def test_an_overlong_user_agent_is_kept_cut_to_512_characters(backend: Backend) -> None:
     agent = "x" * 600
     backend.register.record([seen((0, 1), agent=agent), seen((2, 3), agent=agent + "y")])
 
-    [record] = backend.register.clients("prod")
+    [record] = backend.register.clients("prod").entries
     assert (record.user_agent, record.request_count) == ("x" * 512, 2)
 
 
 def test_recording_an_empty_batch_changes_nothing(backend: Backend) -> None:
     backend.register.record([])
-    assert list(backend.register.clients("prod")) == []
+    assert list(backend.register.clients("prod").entries) == []
 
 
 def test_seen_moments_come_back_in_utc(backend: Backend) -> None:
@@ -115,6 +115,6 @@ def test_seen_moments_come_back_in_utc(backend: Backend) -> None:
         ]
     )
 
-    [record] = backend.register.clients("prod")
+    [record] = backend.register.clients("prod").entries
     assert (record.first_seen, record.first_seen.tzinfo) == (T0, UTC)
     assert record.last_seen.tzinfo is UTC

@@ -20,8 +20,8 @@ from sqlalchemy import event
 from integration.store.catalogs import BASE
 from status_dashboard.bootstrap import ServerRuntime, open_stores
 from status_dashboard.config import Settings
+from status_dashboard.domain.ports import OVERFLOW_IDENTITY
 from status_dashboard.service.publisher import utc_now
-from status_dashboard.service.tracing import OVERFLOW_IDENTITY
 
 from support.in_process import serving_in_thread
 
@@ -141,7 +141,7 @@ def test_a_thousand_requests_are_written_in_one_statement_per_flush(
 
     reopened = open_stores(settings)
     try:
-        counted = {record.user_agent: record for record in reopened.clients.clients("prod")}
+        counted = {record.user_agent: record for record in reopened.clients.clients("prod").entries}
     finally:
         reopened.close()
     assert OVERFLOW_IDENTITY not in counted

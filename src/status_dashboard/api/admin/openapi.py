@@ -217,7 +217,16 @@ def admin_paths() -> dict[str, Any]:
         },
         env + "/clients": {
             "parameters": [_ENV],
-            "get": _operation("The client register: every User-Agent seen", 200, 404),
+            "get": _operation(
+                "The client register, a page at a time, most recently seen first (ties by "
+                "User-Agent); `cursor` is the position of the page's first line. At most "
+                "`max_clients_per_environment` identities and one `(other clients)` line that "
+                "counts the rest; an identity not seen for `client_retention_days` is removed",
+                200,
+                400,
+                404,
+                parameters=_PAGING,
+            ),
         },
         "/api/admin/v1/audit": {
             "get": _operation(

@@ -40,6 +40,7 @@ from status_dashboard.api.admin.schemas import (
     item_json,
     token_json,
     window_json,
+    within_utc_range,
 )
 from status_dashboard.api.admin.user_routes import user_routes
 from status_dashboard.api.problems import InputIssue, Problem, ProblemError
@@ -74,7 +75,11 @@ def _query_moment(request: Request, name: str) -> datetime | None:
     except (ValidationError, ValueError):
         issue = InputIssue("query", name, "must be an ISO 8601 date-time with an offset", raw[:40])
         raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
-    return moment
+    try:
+        return within_utc_range(moment)
+    except ValueError as exc:
+        issue = InputIssue("query", name, str(exc), raw[:40])
+        raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
 
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -253,10 +258,11 @@ async def audit_log(request: Request) -> Response:
 
 async def clients(request: Request) -> Response:
     who = await _call(principal, request)
-    records = await _call(
-        services(request).operations.clients, who, request.path_params["environment"]
+    cursor, limit = paging(request)
+    page = await _call(
+        services(request).operations.clients, who, request.path_params["environment"], cursor, limit
     )
-    return json_response({"items": [client_json(r) for r in records]})
+    return page_response(page, client_json)
 
 
 async def me(request: Request) -> Response:
@@ -338,7 +344,7 @@ ROUTES = [
         post=schedule_maintenance,
     ),
     _resource(_ENV + "/maintenance/{window_id}", put=edit_maintenance, delete=cancel_maintenance),
-    _resource(_ENV + "/clients", get=clients),
+    _resource(_ENV + "/clients", _PAGING, get=clients),
     _resource(
         PREFIX + "/audit",
         (*_PAGING, "actor", "action", "target", "environment", "since", "until"),

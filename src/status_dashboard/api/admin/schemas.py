@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -26,9 +26,21 @@ def _iso_8601_only(value: object) -> object:
         raise ValueError(hint)
     try:
         # Parsed here: after a before-validator, strict mode takes only datetime objects.
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(hint) from None
+    return within_utc_range(moment)
+
+
+def within_utc_range(moment: datetime) -> datetime:
+    """`moment`, when it has a UTC equivalent: 9999-12-31T23:59:59-14:00 is a valid ISO 8601
+    date-time past the last moment Python can hold in UTC, which every store keeps."""
+    try:
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must be a moment from year 1 to 9999 in UTC") from None
+    return moment
 
 
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
