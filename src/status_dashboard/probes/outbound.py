@@ -35,7 +35,7 @@ class AddressRefused(CheckFailed):
     def __init__(self, host: str, address: str, kind: str) -> None:
         super().__init__(
             f"address not allowed ({kind})",
-            f"{host} resolves to {address}, a {kind} address; {ALLOW_SETTING} opens networks",
+            f"{host} resolves to {address} ({kind}); {ALLOW_SETTING} opens networks",
         )
 
 

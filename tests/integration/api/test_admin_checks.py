@@ -96,6 +96,7 @@ def test_a_viewer_reads_the_checks_the_demo_catalog_declares(admin: Admin) -> No
         "consecutive_successes",
         "last_result_at",
         "last_reason",
+        "last_detail",
         "next_due",
     }
 
