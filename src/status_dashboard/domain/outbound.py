@@ -97,10 +97,10 @@ def _special_kind(ip: IpAddress) -> str | None:
         return "link-local"
     if ip.is_multicast:
         return "multicast"
+    if ip.is_reserved:  # before private: Python counts 240.0.0.0/4 as both
+        return "reserved"
     if ip.is_private:
         return "private"
-    if ip.is_reserved:
-        return "reserved"
     if not ip.is_global:
         # Shared address space (100.64.0.0/10), documentation, benchmarking, 6to4 relays and
         # the like: not the internet, and not something a check has a reason to reach.
