@@ -9,6 +9,8 @@ and the security tests (tests/security), which import this module.
     /drip           a Content-Length of 64 and one byte a second
     /metadata       a cloud metadata service's credentials document (METADATA_SECRET inside)
     /redirect?to=U  a 302 to U
+    /stats          `hits` and `sent` so far, as JSON (for the bench, which runs this module as
+                    a process of its own: `python scripts/hostile_targets.py --port N`)
 
 Each path counts its requests and the body bytes it managed to send (`hits`, `sent`), so a test
 can tell whether a refused target was reached at all and how much of a huge body was taken; the
@@ -17,7 +19,10 @@ headers of its last request are in `headers`.
 
 from __future__ import annotations
 
+import argparse
 import json
+import signal
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -37,21 +42,21 @@ class HostileServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, catastrophic_as: int) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, catastrophic_as: int, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.catastrophic_as = catastrophic_as
         self.stopping = threading.Event()
         self.hits: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
         self.headers: dict[str, dict[str, str]] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def count(self, path: str, hits: int = 0, sent: int = 0) -> None:
-        with self._lock:
+        with self.lock:
             self.hits[path] += hits
             self.sent[path] += sent
 
@@ -83,6 +88,10 @@ class _Handler(BaseHTTPRequestHandler):
             document = {"Code": "Success", "AccessKeyId": "AKIAEXAMPLE"}
             document["SecretAccessKey"] = METADATA_SECRET
             self._whole(json.dumps(document).encode(), "application/json")
+        elif path == "/stats":
+            with self.server.lock:
+                stats = {"hits": dict(self.server.hits), "sent": dict(self.server.sent)}
+            self._whole(json.dumps(stats).encode(), "application/json")
         elif path == "/redirect":
             self.send_response(302)
             self.send_header("Location", parse_qs(parts.query)["to"][0])
@@ -140,3 +149,22 @@ def hostile_server(catastrophic_as: int = CATASTROPHIC_AS) -> Iterator[HostileSe
         server.stopping.set()
         server.shutdown()
         server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the hostile targets until SIGTERM.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--catastrophic-as", type=int, default=CATASTROPHIC_AS)
+    args = parser.parse_args(argv)
+    server = HostileServer(args.catastrophic_as, args.port)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    try:
+        server.serve_forever()
+    finally:
+        server.stopping.set()
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
