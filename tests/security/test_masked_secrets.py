@@ -1,10 +1,12 @@
 """A masked secret stays with the server it was given for: a check's header shows as `***`, and
 `***` sent back keeps the stored value only while the URL's scheme, host and port stay the same;
 otherwise it is a 400 naming the header, and nothing is written. Replayed: a check put back with
-`***` and another URL used to send the stored credential to the new host."""
+`***` and another URL used to send the stored credential to the new host. And the check's
+headers go to its own server only, not to where a redirect points."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,10 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from security.hostile import HostileServer, hostile_server
+from security.hostile import NOW, HostileServer, hostile_server
 from status_dashboard.domain import ids
+from status_dashboard.domain.checks import CheckSchedule, HttpCheck
+from status_dashboard.probes import HttpProbe
 
 from support.admin import Admin, admin_server
+from support.outbound import LOOPBACK
 
 SECRET = "Bearer s3cret-value"
 CHECKS = f"/api/admin/v1/dashboards/prod/items/{ids.item_id('prod', 'sts')}/checks"
@@ -101,3 +106,25 @@ def test_the_kept_secret_is_what_the_same_server_receives(
     while "/metadata/second" not in target.headers and time.monotonic() < deadline:
         time.sleep(0.1)
     assert target.headers["/metadata/second"]["Authorization"] == SECRET
+
+
+def test_a_redirect_to_another_server_does_not_carry_the_checks_headers(
+    target: HostileServer,
+) -> None:
+    """The Location is the target's to set: the check's headers (credentials, often) go to the
+    check's own scheme, host and port only. httpx drops Authorization itself, not the others."""
+
+    headers = {"Authorization": SECRET, "X-Api-Key": "key-s3cret"}
+    with hostile_server() as elsewhere:
+        same = f"{target.base_url}/redirect?to={target.base_url}/metadata/same"
+        other = f"{target.base_url}/redirect?to={elsewhere.base_url}/metadata/other"
+        for url in (same, other):
+            check = HttpCheck(url, headers=headers)
+            result = asyncio.run(HttpProbe(check, CheckSchedule(), policy=LOOPBACK).run(NOW))
+            assert result.ok, result
+
+        assert target.headers["/metadata/same"]["X-Api-Key"] == "key-s3cret"
+        assert target.headers["/metadata/same"]["Authorization"] == SECRET
+        received = elsewhere.headers["/metadata/other"]
+        assert "X-Api-Key" not in received
+        assert "Authorization" not in received

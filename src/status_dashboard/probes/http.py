@@ -169,7 +169,7 @@ class HttpProbe:
                             f"too many redirects ({redirects})",
                             f"last Location: {response.headers.get('location')}",
                         )
-                    request = response.next_request
+                    request = _without_own_headers_elsewhere(response.next_request, check)
                     continue
                 return response, await self._read_body(response)
             finally:
@@ -192,6 +192,19 @@ class HttpProbe:
                     raise _too_large(f"more than {BODY_LIMIT:,} bytes read")
                 break
         return b"".join(chunks)[:BODY_LIMIT]
+
+
+def _without_own_headers_elsewhere(request: httpx.Request, check: HttpCheck) -> httpx.Request:
+    """The redirected request, without the check's own headers when it leaves the check's
+    scheme, host and port: they may hold credentials (httpx drops only Authorization), and
+    who sets the Location is the target, not the admin."""
+    origin = httpx.URL(check.url)
+    url = request.url
+    if (url.scheme, url.host, url.port) == (origin.scheme, origin.host, origin.port):
+        return request
+    for name in check.headers:
+        request.headers.pop(name, None)
+    return request
 
 
 def _too_large(detail: str) -> CheckFailed:
