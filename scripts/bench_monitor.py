@@ -244,12 +244,17 @@ def wait_for_line(log_path: Path, needle: str, proc: subprocess.Popen[bytes]) ->
     raise BenchSetupError(f"no {needle!r} in {log_path.name} within {procs.READY_TIMEOUT_S:.0f}s")
 
 
+OPEN_LOOPBACK = {"STATUS_DASHBOARD_OUTBOUND_ALLOW_NETWORKS": "127.0.0.0/8,::1/128"}
+"""The bench's targets (nginx) listen on loopback, which checks may not reach unless opened."""
+
+
 @contextmanager
 def running_worker(database: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     args = [str(SERVICE_BIN), "worker", "--database", database, "--name", "bench-worker"]
     env = {
         "STATUS_DASHBOARD_LOG_LEVEL": "info",
         "STATUS_DASHBOARD_MONITOR_STATS_INTERVAL": str(STATS_EVERY_S),
+        **OPEN_LOOPBACK,
     }
     with started([*args, "--concurrency", str(CONCURRENCY)], log_path, env) as proc:
         try:
@@ -269,7 +274,7 @@ def running_server(
     if not monitor:
         args.append("--no-monitor")
     # Outside --demo the admin UI wants a signing key; this one lives as long as the bench.
-    env = {"STATUS_DASHBOARD_SESSION_SECRET": secrets.token_urlsafe(32)}
+    env = {"STATUS_DASHBOARD_SESSION_SECRET": secrets.token_urlsafe(32), **OPEN_LOOPBACK}
     with started(args, log_path, env) as proc:
         try:
             procs.wait_for_200(port, "/health", proc, time.monotonic())

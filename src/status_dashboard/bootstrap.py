@@ -175,7 +175,9 @@ async def run_monitor(
 ) -> None:
     """The monitor until `stop`: the check loop, with HTTP connections pooled for its life.
     `on_change` runs when a result may have changed what an item shows; `stats` counts the runs."""
-    async with HttpClients(max_connections=settings.monitor_concurrency) as http:
+    async with HttpClients(
+        max_connections=settings.monitor_concurrency, policy=settings.outbound_policy
+    ) as http:
         worker = MonitorWorker(
             stores.monitor,
             utc_now,

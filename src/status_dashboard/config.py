@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from status_dashboard.domain.outbound import (
+    LOOPBACK_NETWORKS,
+    InvalidNetworks,
+    OutboundPolicy,
+    parse_networks,
+)
+
 DEFAULT_DATABASE_URL = "sqlite:///./var/status-dashboard.db"
 _POSTGRES_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 
@@ -102,6 +109,10 @@ class Settings(BaseSettings):
         description="password checks one server process runs at once; more sign-ins at that "
         "moment are answered 503 with Retry-After",
     )
+    outbound_allow_networks: str = ""
+    """Networks (comma-separated CIDRs) that checks may reach besides public addresses: by
+    default none may reach loopback, link-local, private, multicast, unspecified or other
+    special addresses (domain/outbound.py). `--demo` opens loopback for its own checks."""
     metrics_token: SecretStr | None = None
     """Bearer token of `GET /metrics` on the service's port; without it that route is a 404."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
@@ -118,6 +129,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except InvalidNetworks as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("listen_database_url")
     @classmethod
     def _postgres_listener(cls, value: SecretStr | None) -> SecretStr | None:
@@ -129,6 +149,13 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        """What checks may reach: public addresses, the allowed networks, and loopback in demo
+        mode (the demo's checks ask the demo server itself)."""
+        policy = OutboundPolicy(parse_networks(self.outbound_allow_networks))
+        return policy.opened(LOOPBACK_NETWORKS) if self.demo else policy
 
     @property
     def database(self) -> str:

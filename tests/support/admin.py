@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +57,11 @@ def admin_server(
     *,
     default_role: str,
     scoped: Mapping[str, tuple[str, str]] = {},
+    serve_args: Sequence[str] = ("--demo",),
 ) -> Iterator[Admin]:
-    """`serve --demo` on a fresh database, with a token `t-<role>` per role and, for each
-    `name: (role, environment)` of `scoped`, a token limited to that environment."""
+    """`serve --demo` (or `serve_args`) on a fresh database, with a token `t-<role>` per role
+    and, for each `name: (role, environment)` of `scoped`, a token limited to that
+    environment."""
     with database_for(kind, directory) as url:
         cli_output(url, "db", "upgrade")
         tokens = {
@@ -70,5 +72,5 @@ def admin_server(
             tokens[name] = cli_output(
                 url, "token", "create", "--name", name, "--role", role, "--environment", environment
             )
-        with running_server(url, directory, "--demo") as server:
+        with running_server(url, directory, *serve_args) as server:
             yield Admin(server, tokens, default_role)

@@ -11,6 +11,7 @@ import pytest
 # The bench is a set of scripts beside scripts/bench.py, not part of the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
+import bench_hostile
 import bench_pages
 import bench_procs as procs
 import bench_scale
@@ -48,7 +49,9 @@ def test_an_interrupted_bench_exits_130() -> None:
     assert procs.report_or_fail("bench_x", measure) == 130
 
 
-@pytest.mark.parametrize("bench", [bench_pages, bench_scale, bench_sse], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "bench", [bench_hostile, bench_pages, bench_scale, bench_sse], ids=lambda m: m.__name__
+)
 def test_a_benchs_block_replaces_its_markers_or_comes_as_a_new_last_section(
     bench: ModuleType, tmp_path: Path
 ) -> None:

@@ -366,6 +366,14 @@ CASES = [
         "not a regular expression", id="body_matches not a regex",
     ),
     pytest.param(
+        http_with("body_matches: '(a)\\1'"), 13, "'(a)", f"{CHECKS}[0].body_matches",
+        "not a regular expression RE2 accepts: invalid escape sequence", id="backreference",
+    ),
+    pytest.param(
+        http_with("body_matches: '(?<=v)1'"), 13, "'(?<=", f"{CHECKS}[0].body_matches",
+        "not a regular expression RE2 accepts: invalid perl operator", id="lookbehind",
+    ),
+    pytest.param(
         http_with("json_condition: 'status == \"UP\"'"),
         13, "'status", f"{CHECKS}[0].json_condition",
         "must start with a JSON path", id="condition without a path",

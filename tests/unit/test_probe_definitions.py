@@ -62,7 +62,6 @@ INVALID: dict[str, tuple[CheckDefinition, str]] = {
         "method",
     ),
     "empty keyword": (HttpCheck("http://a.test/", body_contains=""), "body_contains"),
-    "broken regex": (HttpCheck("http://a.test/", body_matches="(unclosed"), "body_matches"),
     "broken JSON condition": (
         HttpCheck("http://a.test/", json_condition="$.status = 'UP'"),
         "json_condition",
@@ -158,3 +157,22 @@ def test_full_validation_also_compiles_the_json_path() -> None:
     with pytest.raises(InvalidCheck) as raised:
         validate_definition(check, CheckSchedule())
     assert raised.value.field == "json_condition"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("(unclosed", "missing )"),
+        (r"(a)\1", "invalid escape sequence"),  # a backreference: Python's re takes it
+        ("(?<=a)b", "invalid perl operator"),  # lookbehind: Python's re takes it too
+    ],
+)
+def test_full_validation_refuses_a_pattern_re2_cannot_run(pattern: str, why: str) -> None:
+    with pytest.raises(InvalidCheck) as raised:
+        validate_definition(HttpCheck("http://a.test/", body_matches=pattern), CheckSchedule())
+    assert raised.value.field == "body_matches"
+    assert raised.value.problem.startswith("not a regular expression RE2 accepts: " + why)
+
+
+def test_full_validation_takes_a_pattern_that_only_a_backtracking_engine_finds_slow() -> None:
+    validate_definition(HttpCheck("http://a.test/", body_matches="^(a+)+$"), CheckSchedule())

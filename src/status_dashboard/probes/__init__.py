@@ -6,7 +6,9 @@
     PushProbe   the service pushed a heartbeat within its interval
 
 `run(now)` never raises (except `asyncio.CancelledError`): failures are `CheckResult`s with a
-short reason. Errors are drawn in `probes.errors`.
+short reason, which is public and never quotes the target (what it answered goes to `detail`).
+Errors are drawn in `probes.errors`. Every connection goes through the outbound policy
+(`probes.outbound`); bodies are judged off the event loop with bounded work (`probes.judging`).
 """
 
 from status_dashboard.probes.base import Probe

@@ -3,13 +3,21 @@
 Redirects are followed here, one request at a time, rather than by httpx: the limit is the
 check's own (`max_redirects`), while httpx keeps it per client, and a client is shared by many
 checks. With `max_redirects` 0 a redirect is not followed and its status is judged as is, so a
-check can assert that a URL redirects.
+check can assert that a URL redirects. Every connection, the first and each redirect's, goes
+through the outbound policy (probes/outbound.py).
+
+Nothing the target sends may stall the server (DESIGN.md §7): the body is read as a stream and
+no further than `BODY_LIMIT`; it is decoded, parsed and matched off the event loop
+(probes/judging.py), with RE2 for patterns and orjson (which refuses JSON nested deeper than
+1,024 levels) for JSON, all within the check's timeout.
+
+What a failing result says in `reason` is public (an item's status page shows it), so it never
+quotes the target's answer: the excerpt, the value a JSON condition found, go to `detail`,
+which only admins see.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import ssl
 import time
 from datetime import datetime
@@ -18,23 +26,26 @@ from types import TracebackType
 import httpx
 
 from status_dashboard.domain.checks import CheckResult, CheckSchedule, HttpCheck, validate_check
+from status_dashboard.domain.outbound import OutboundPolicy
 from status_dashboard.probes import wording
 from status_dashboard.probes.base import guarded
 from status_dashboard.probes.errors import CheckFailed
-from status_dashboard.probes.jsoncheck import CompiledCondition
+from status_dashboard.probes.judging import BodyJudge, off_loop
+from status_dashboard.probes.outbound import guarded_transport
 
 BODY_LIMIT = 1024 * 1024
-"""Bytes of a body read at most: a health page is small, and a huge one must not eat memory."""
+"""Bytes of a body read at most: a health page is small, and a huge one must not eat memory
+nor time. A check that examines the body fails on a larger one ("body too large")."""
 USER_AGENT = "status-dashboard-monitor/1.0"
-_EXCERPT_CHARS = 200
 
 
 class HttpClients:
     """The worker's AsyncClients, shared by its checks so connections are pooled: one set per
     TLS verification setting, each split into `shards` by the check's URL. `ssl_context` is
-    the trust used when verification is on (httpx's CA bundle by default). Proxies from the
-    environment are ignored unless `trust_env`: a monitor should reach the target the same way
-    every time.
+    the trust used when verification is on (httpx's CA bundle by default). Every connection
+    goes through `policy` (probes/outbound.py); the TCP and TLS probes take it from here too.
+    Proxies from the environment are ignored: a monitor reaches the target itself, the same
+    way every time, and judges the address it reaches.
 
     Why shards: httpcore's pool looks at every connection it holds on each request, so one pool
     for a hundred checks in flight costs more than the requests themselves (measured: 7.8 ms
@@ -47,12 +58,12 @@ class HttpClients:
         *,
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = 100,
-        trust_env: bool = False,
+        policy: OutboundPolicy | None = None,
         shards: int = 16,
     ) -> None:
         self._ssl_context = ssl_context
         self._limits = httpx.Limits(max_connections=max_connections)
-        self._trust_env = trust_env
+        self.policy = OutboundPolicy() if policy is None else policy
         self._shards = max(1, shards)
         self._clients: dict[tuple[bool, int], httpx.AsyncClient] = {}
 
@@ -63,7 +74,7 @@ class HttpClients:
             verify: ssl.SSLContext | bool = (
                 (self._ssl_context or True) if check.verify_tls else False
             )
-            client = new_client(verify, self._limits, self._trust_env)
+            client = new_client(verify, self.policy, self._limits)
             self._clients[key] = client
         return client
 
@@ -90,12 +101,11 @@ def _shard(url: str, shards: int) -> int:
 
 
 def new_client(
-    verify: ssl.SSLContext | bool, limits: httpx.Limits | None = None, trust_env: bool = False
+    verify: ssl.SSLContext | bool, policy: OutboundPolicy, limits: httpx.Limits | None = None
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        verify=verify,
-        limits=limits or httpx.Limits(),
-        trust_env=trust_env,
+        transport=guarded_transport(verify, limits or httpx.Limits(), policy),
+        trust_env=False,
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
     )
@@ -103,19 +113,21 @@ def new_client(
 
 class HttpProbe:
     """Runs one `HttpCheck`. Pass the worker's shared client (`HttpClients.for_check`); without
-    one, each run opens and closes its own, which suits a one-off run."""
+    one, each run opens and closes its own through `policy`, which suits a one-off run."""
 
     def __init__(
-        self, check: HttpCheck, schedule: CheckSchedule, client: httpx.AsyncClient | None = None
+        self,
+        check: HttpCheck,
+        schedule: CheckSchedule,
+        client: httpx.AsyncClient | None = None,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         validate_check(check)
         self.check = check
         self.schedule = schedule
         self._client = client
-        self._pattern = re.compile(check.body_matches) if check.body_matches else None
-        self._condition = (
-            CompiledCondition.parse(check.json_condition) if check.json_condition else None
-        )
+        self._policy = OutboundPolicy() if policy is None else policy
+        self._judge = BodyJudge(check)
 
     async def run(self, now: datetime) -> CheckResult:
         return await guarded(self._attempt, now, self.schedule.timeout_s)
@@ -125,10 +137,17 @@ class HttpProbe:
         if self._client is not None:
             response, body = await self._fetch(self._client)
         else:
-            async with new_client(self.check.verify_tls) as client:
+            async with new_client(self.check.verify_tls, self._policy) as client:
                 response, body = await self._fetch(client)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        self._judge(response, body, elapsed_ms)
+        # Off the loop, and within the check's timeout (`guarded` cancels the wait).
+        await off_loop(self._judge.judge, response.status_code, body, response.charset_encoding)
+        limit = self.check.max_response_ms
+        if limit is not None and elapsed_ms > limit:
+            raise CheckFailed(
+                f"answered in {wording.milliseconds(elapsed_ms)}, "
+                f"more than {wording.milliseconds(limit)}"
+            )
         return f"HTTP {response.status_code} in {wording.milliseconds(elapsed_ms)}"
 
     async def _fetch(self, client: httpx.AsyncClient) -> tuple[httpx.Response, bytes]:
@@ -150,59 +169,43 @@ class HttpProbe:
                             f"too many redirects ({redirects})",
                             f"last Location: {response.headers.get('location')}",
                         )
-                    request = response.next_request
+                    request = _without_own_headers_elsewhere(response.next_request, check)
                     continue
-                return response, await _read_limited(response)
+                return response, await self._read_body(response)
             finally:
                 await response.aclose()
 
-    def _judge(self, response: httpx.Response, body: bytes, elapsed_ms: float) -> None:
-        """Raise `CheckFailed` with the first condition the answer breaks, in the order a
-        person would look: status, body, JSON, then speed."""
-        check = self.check
-        text = _decode(body, response.charset_encoding)
-        excerpt = text[:_EXCERPT_CHARS] or None
-        if not check.accepts_status(response.status_code):
-            raise CheckFailed(f"HTTP {response.status_code}", excerpt)
-        if check.body_contains is not None and check.body_contains not in text:
-            raise CheckFailed(f"body lacks {wording.value(check.body_contains)}", excerpt)
-        if self._pattern is not None and not self._pattern.search(text):
-            raise CheckFailed(
-                f"body does not match {wording.value(self._pattern.pattern)}", excerpt
-            )
-        if self._condition is not None:
-            self._judge_json(text, excerpt)
-        limit = check.max_response_ms
-        if limit is not None and elapsed_ms > limit:
-            raise CheckFailed(
-                f"answered in {wording.milliseconds(elapsed_ms)}, "
-                f"more than {wording.milliseconds(limit)}"
-            )
-
-    def _judge_json(self, text: str, excerpt: str | None) -> None:
-        assert self._condition is not None
-        try:
-            document = json.loads(text)
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
-            raise CheckFailed("body is not JSON", excerpt) from None
-        failure = self._condition.failure(document)
-        if failure is not None:
-            raise CheckFailed(failure, excerpt)
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        """The body, up to `BODY_LIMIT`. "body too large" past it when the check examines the
+        body; otherwise the part read serves as the excerpt of a failure's detail."""
+        examined = self._judge.examines_body
+        declared = response.headers.get("content-length", "")
+        if examined and declared.isdigit() and int(declared) > BODY_LIMIT:
+            raise _too_large(f"Content-Length: {declared}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > BODY_LIMIT:
+                if examined:
+                    raise _too_large(f"more than {BODY_LIMIT:,} bytes read")
+                break
+        return b"".join(chunks)[:BODY_LIMIT]
 
 
-async def _read_limited(response: httpx.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= BODY_LIMIT:
-            break
-    return b"".join(chunks)[:BODY_LIMIT]
+def _without_own_headers_elsewhere(request: httpx.Request, check: HttpCheck) -> httpx.Request:
+    """The redirected request, without the check's own headers when it leaves the check's
+    scheme, host and port: they may hold credentials (httpx drops only Authorization), and
+    who sets the Location is the target, not the admin."""
+    origin = httpx.URL(check.url)
+    url = request.url
+    if (url.scheme, url.host, url.port) == (origin.scheme, origin.host, origin.port):
+        return request
+    for name in check.headers:
+        request.headers.pop(name, None)
+    return request
 
 
-def _decode(body: bytes, charset: str | None) -> str:
-    try:
-        return body.decode(charset or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        return body.decode("utf-8", errors="replace")
+def _too_large(detail: str) -> CheckFailed:
+    return CheckFailed(f"body too large (over {BODY_LIMIT // (1024 * 1024)} MiB)", detail)

@@ -8,16 +8,17 @@ read the date: "certificate expired 2 days ago (2026-02-27)" says more than "not
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 
 from status_dashboard.domain.checks import CheckResult, CheckSchedule, TlsCheck, validate_check
+from status_dashboard.domain.outbound import OutboundPolicy
 from status_dashboard.probes import wording
 from status_dashboard.probes.base import guarded
 from status_dashboard.probes.errors import CheckFailed
+from status_dashboard.probes.outbound import open_connection
 
 _CERT_HAS_EXPIRED = 10  # X509_V_ERR_CERT_HAS_EXPIRED
 _NO_CHECK_TIME = 0x200000  # X509_V_FLAG_NO_CHECK_TIME; the ssl module has no name for it
@@ -28,17 +29,20 @@ ContextFactory = Callable[[], ssl.SSLContext]
 
 class TlsProbe:
     """Runs one `TlsCheck`. `context_factory` makes the verifying context (the system's trust
-    by default); it is called twice, once for the expired-date fallback."""
+    by default); it is called twice, once for the expired-date fallback. The connection goes
+    through `policy` (probes/outbound.py)."""
 
     def __init__(
         self,
         check: TlsCheck,
         schedule: CheckSchedule,
         context_factory: ContextFactory = ssl.create_default_context,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         validate_check(check)
         self.check = check
         self.schedule = schedule
+        self._policy = OutboundPolicy() if policy is None else policy
         self._context = context_factory()
         self._timeless_context = context_factory()
         self._timeless_context.verify_flags |= _NO_CHECK_TIME
@@ -60,8 +64,12 @@ class TlsProbe:
 
     async def _not_after(self, context: ssl.SSLContext) -> datetime:
         check = self.check
-        _, writer = await asyncio.open_connection(
-            check.host, check.port, ssl=context, server_hostname=check.server_name or check.host
+        _, writer = await open_connection(
+            check.host,
+            check.port,
+            self._policy,
+            ssl_context=context,
+            server_hostname=check.server_name or check.host,
         )
         try:
             cert = writer.get_extra_info("peercert")

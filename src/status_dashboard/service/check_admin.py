@@ -8,15 +8,18 @@ request returns. Replacing checks with the same ones writes nothing.
 
 Secrets (header values, push tokens) are never shown, nor kept in the audit log: they read as
 `***` (`check_fields.MASK`). Sent back as `***`, a secret keeps the value the check of that key
-has, so a check read, edited and put back does not lose its credentials.
+has, so a check read, edited and put back does not lose its credentials; a header is kept only
+while the URL's scheme, host and port stay the same, or `***` would send a credential to a
+server chosen by whoever edits the check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from status_dashboard.domain import ids
 from status_dashboard.domain.accounts import Principal, Role
@@ -49,11 +52,14 @@ class CheckInput:
 
 @dataclass(frozen=True, slots=True)
 class ItemChecks:
-    """An item's checks with what each has established, by key."""
+    """An item's checks with what each has established, by key, and for each failing one the
+    detail of its last result: what the target answered, which the public never sees (its
+    reason does not quote the target), and admins need to mend it."""
 
     environment_key: str
     item_id: str
     checks: tuple[StoredCheck, ...]
+    details: Mapping[str, str | None] = field(default_factory=dict)
 
 
 class CheckAdmin:
@@ -114,7 +120,14 @@ class CheckAdmin:
 
     def _checks(self, environment_key: str, item_id: str) -> ItemChecks:
         found = [c for c in self._monitor.checks(environment_key) if c.item_id == item_id]
-        return ItemChecks(environment_key, item_id, tuple(sorted(found, key=lambda c: c.key)))
+        details = {c.key: self._last_detail(c) for c in found if c.state.failing}
+        return ItemChecks(
+            environment_key, item_id, tuple(sorted(found, key=lambda c: c.key)), details
+        )
+
+    def _last_detail(self, check: StoredCheck) -> str | None:
+        latest = self._monitor.results(check.id, limit=1)
+        return latest[0].detail if latest and not latest[0].ok else None
 
 
 def _specs(given: Sequence[CheckInput], stored: Mapping[str, CheckDefinition]) -> list[CheckSpec]:
@@ -168,6 +181,7 @@ def _unmasked(where: str, check: CheckInput, stored: CheckDefinition | None) -> 
     headers = values.get("headers")
     if isinstance(headers, Mapping) and MASK in headers.values():
         kept = stored.headers if isinstance(stored, HttpCheck) else {}
+        moved = isinstance(stored, HttpCheck) and not _same_origin(stored.url, values.get("url"))
         unmasked = {}
         for name, value in headers.items():
             if value == MASK and name not in kept:
@@ -175,9 +189,32 @@ def _unmasked(where: str, check: CheckInput, stored: CheckDefinition | None) -> 
                     f"{where}.headers.{name}",
                     f"'{MASK}' keeps a stored value, and '{check.key}' has no header {name}",
                 )
+            if value == MASK and moved:
+                raise InvalidInput(
+                    f"{where}.headers.{name}",
+                    f"'{MASK}' keeps a stored value only for the same scheme, host and port; "
+                    "give the value again to send it to the new URL",
+                )
             unmasked[name] = kept[name] if value == MASK else value
         values["headers"] = unmasked
     return values
+
+
+def _same_origin(stored_url: str, given_url: object) -> bool:
+    """Whether `given_url` goes to the server `stored_url` goes to: scheme, host, port."""
+    return isinstance(given_url, str) and _origin(given_url) == _origin(stored_url)
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number: not the same server as anything
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").rstrip("."), port
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _by_key(specs: Sequence[CheckSpec]) -> dict[str, tuple[object, object]]:

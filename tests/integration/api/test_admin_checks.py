@@ -96,6 +96,7 @@ def test_a_viewer_reads_the_checks_the_demo_catalog_declares(admin: Admin) -> No
         "consecutive_successes",
         "last_result_at",
         "last_reason",
+        "last_detail",
         "next_due",
     }
 
@@ -194,6 +195,9 @@ def test_a_replacement_is_audited_without_its_secrets(admin: Admin) -> None:
                      "checks[0].headers.X", "valid string", id="header value a number"),
         pytest.param({"key": "a", "type": "http", "url": "http://x/", "json_condition": "$.a."},
                      "checks[0].json_condition", "invalid JSON path", id="broken JSON path"),
+        pytest.param({"key": "a", "type": "http", "url": "http://x/", "body_matches": "(a)\\1"},
+                     "checks[0].body_matches", "not a regular expression RE2 accepts",
+                     id="a backreference RE2 does not take"),
         pytest.param("tcp", "checks[0]", "object", id="a check as text"),
     ],
 )  # fmt: skip

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.outbound import LOOPBACK_SETTING
+
 CATALOG = """
 environments:
   prod:
@@ -65,6 +67,7 @@ def start_worker(
         **os.environ,
         "STATUS_DASHBOARD_MONITOR_LEASE_GRACE": "1",
         "STATUS_DASHBOARD_LOG_LEVEL": "info",
+        **LOOPBACK_SETTING,  # the targets the tests start listen on 127.0.0.1
         **(env or {}),
     }
     command = [

@@ -19,6 +19,8 @@ from status_dashboard.service.publisher import utc_now
 from status_dashboard.service.reconciler import Reconciler
 from status_dashboard.worker import MonitorWorker, WorkerSettings
 
+from support.outbound import LOOPBACK
+
 IDP, STS = ids.item_id("prod", "idp"), ids.item_id("prod", "sts")
 FAST = CheckSchedule(interval_s=1, timeout_s=0.5, fail_threshold=2, recover_threshold=1)
 LIMIT_S = 15.0
@@ -65,7 +67,7 @@ async def with_worker(
         await asyncio.to_thread(reconciler.run_once)
 
     stop = asyncio.Event()
-    async with HttpClients() as http:
+    async with HttpClients(policy=LOOPBACK) as http:
         worker = MonitorWorker(
             stores.monitor, utc_now, worker_settings or settings(), http=http, on_change=decide
         )

@@ -23,6 +23,7 @@ from status_dashboard.domain import ids
 from status_dashboard.domain.checks import CheckSchedule, PushCheck, TcpCheck
 from status_dashboard.service.publisher import utc_now
 
+from support.outbound import LOOPBACK_SETTING
 from support.server import RunningServer, running_server
 
 IDP, STS = ids.item_id("prod", "idp"), ids.item_id("prod", "sts")
@@ -80,7 +81,9 @@ def test_stopping_a_target_turns_its_item_disrupted_and_starting_it_operational_
 ) -> None:
     catalog = write_catalog(tmp_path)
     port = free_port()
-    with running_server(sqlite_url, tmp_path, "--catalog", str(catalog)) as server:
+    with running_server(
+        sqlite_url, tmp_path, "--catalog", str(catalog), env=LOOPBACK_SETTING
+    ) as server:
         stores = stores_of(server)
         with server.client() as client, listener_on(port):
             stores.monitor.set_checks(
@@ -153,7 +156,9 @@ def test_a_server_without_any_monitor_reports_checked_items_unknown_and_health_d
 @pytest.fixture
 def push_server(sqlite_url: str, tmp_path: Path) -> Iterator[RunningServer]:
     catalog = write_catalog(tmp_path)
-    with running_server(sqlite_url, tmp_path, "--catalog", str(catalog)) as server:
+    with running_server(
+        sqlite_url, tmp_path, "--catalog", str(catalog), env=LOOPBACK_SETTING
+    ) as server:
         schedule = CheckSchedule(interval_s=2, timeout_s=1, fail_threshold=1)
         stores_of(server).monitor.set_checks(IDP, [("job", PushCheck(TOKEN), schedule)], utc_now())
         yield server

@@ -180,12 +180,13 @@ def checks_json(view: ItemChecks) -> dict[str, Any]:
     return {
         "environment": view.environment_key,
         "item_id": view.item_id,
-        "checks": [check_json(check) for check in view.checks],
+        "checks": [check_json(check, view.details.get(check.key)) for check in view.checks],
     }
 
 
-def check_json(check: StoredCheck) -> dict[str, Any]:
-    """A check as `PUT` takes it (its secrets masked), and `state`, what it has established."""
+def check_json(check: StoredCheck, last_detail: str | None = None) -> dict[str, Any]:
+    """A check as `PUT` takes it (its secrets masked), and `state`, what it has established;
+    `last_detail` is for admins only (it may quote the target's answer)."""
     state = check.state
     return {
         **describe(check.key, check.definition, check.schedule),
@@ -195,6 +196,7 @@ def check_json(check: StoredCheck) -> dict[str, Any]:
             "consecutive_successes": state.consecutive_successes,
             "last_result_at": _moment(state.last_result_at),
             "last_reason": state.last_reason,
+            "last_detail": last_detail,
             "next_due": check.next_due.isoformat(),
         },
     }
