@@ -158,12 +158,18 @@ class OperationsStore(Protocol):
 
     def override(self, item_id: str) -> Override | None: ...
 
-    def set_override(self, override: Override, audit: AuditEntry) -> None:
-        """Create or replace the item's override. NotFoundError for an unknown item."""
+    def set_override(
+        self, override: Override, audit: AuditEntry, *, expected: str | None = None
+    ) -> None:
+        """Create or replace the item's override. NotFoundError for an unknown item;
+        VersionMismatch when `expected` is given and is not the item's version
+        (`domain.versions.item_version`) in the write's own transaction."""
         ...
 
-    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
-        """False when there was none (and nothing is written)."""
+    def clear_override(
+        self, item_id: str, audit: AuditEntry, *, expected: str | None = None
+    ) -> bool:
+        """False when there was none (and nothing is written); `expected` as `set_override`."""
         ...
 
     def open_incident(

@@ -7,17 +7,15 @@ next snapshot refresh.
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from status_dashboard.domain.accounts import Principal, Role
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
-from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.domain.errors import ConflictError, NotFoundError, VersionMismatch
 from status_dashboard.domain.history import HistoryEvent, ItemState
 from status_dashboard.domain.model import Group, Item
 from status_dashboard.domain.operations import (
@@ -36,11 +34,17 @@ from status_dashboard.domain.ports import (
     OperationsStore,
 )
 from status_dashboard.domain.status import StatusCode
+from status_dashboard.domain.versions import item_version
 from status_dashboard.service.accounts import InvalidInput, require
 from status_dashboard.service.reconciler import Reconciler
 
 MAX_DESCRIPTION = 2000
 MAX_TITLE = 200
+_ATTEMPTS = 3
+"""Reads and guarded writes of one item before a write without If-Match gives up: only the
+reconciler and the monitor move an item's version that fast."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +60,7 @@ class ItemView:
     @property
     def version(self) -> str:
         """A strong ETag of what an operator acts on: two people editing one item compare it."""
-        shown = self.state
-        parts: list[Any] = [
-            self.item.status_code,
-            self.item.description,
-            self.item.last_updated.isoformat(),
-            None if shown is None else [shown.status_code, shown.description, shown.last_updated.isoformat()],
-            None if self.override is None else [
-                self.override.status_code,
-                self.override.description,
-                self.override.set_at.isoformat(),
-                self.override.expires_at.isoformat() if self.override.expires_at else None,
-            ],
-        ]  # fmt: skip
-        return '"' + hashlib.sha256(orjson.dumps(parts)).hexdigest()[:24] + '"'
+        return item_version(self.item, self.state, self.override)
 
 
 class Operations:
@@ -152,28 +143,34 @@ class Operations:
         description = _text("description", description, MAX_DESCRIPTION)
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expires_at", "must be in the future")
-        current = self._expect(principal, environment_key, item_id, if_match)
         override = Override(item_id, status_code, description, principal.label, now, expires_at)
-        audit = self._entry(
-            principal, "override.set", f"item:{item_id}", environment_key,
-            before=_override_json(current.override), after=_override_json(override),
-        )  # fmt: skip
-        self._ops.set_override(override, audit)
-        return self._settled(principal, environment_key, item_id)
+
+        def write(current: ItemView) -> None:
+            audit = self._entry(
+                principal, "override.set", f"item:{item_id}", environment_key,
+                before=_override_json(current.override), after=_override_json(override),
+            )  # fmt: skip
+            self._ops.set_override(override, audit, expected=current.version)
+
+        current = self._guarded(principal, environment_key, item_id, if_match, write)
+        return self._settled(principal, replace(current, override=override))
 
     def clear_override(
         self, principal: Principal, environment_key: str, item_id: str, if_match: str | None
     ) -> ItemView:
         require(principal, Role.OPERATOR, environment_key)
-        current = self._expect(principal, environment_key, item_id, if_match)
-        if current.override is None:
-            raise NotFoundError(f"Item '{item_id}' has no override")
-        audit = self._entry(
-            principal, "override.clear", f"item:{item_id}", environment_key,
-            before=_override_json(current.override), after=None,
-        )  # fmt: skip
-        self._ops.clear_override(item_id, audit)
-        return self._settled(principal, environment_key, item_id)
+
+        def write(current: ItemView) -> None:
+            if current.override is None:
+                raise NotFoundError(f"Item '{item_id}' has no override")
+            audit = self._entry(
+                principal, "override.clear", f"item:{item_id}", environment_key,
+                before=_override_json(current.override), after=None,
+            )  # fmt: skip
+            self._ops.clear_override(item_id, audit, expected=current.version)
+
+        current = self._guarded(principal, environment_key, item_id, if_match, write)
+        return self._settled(principal, replace(current, override=None))
 
     def history(
         self,
@@ -348,13 +345,56 @@ class Operations:
             )
         return current
 
-    def _settled(self, principal: Principal, environment_key: str, item_id: str) -> ItemView:
-        self._reconcile()
-        return self.item(principal, environment_key, item_id)
+    def _guarded(
+        self,
+        principal: Principal,
+        environment_key: str,
+        item_id: str,
+        if_match: str | None,
+        write: Callable[[ItemView], None],
+    ) -> ItemView:
+        """Read the item, check If-Match, and `write` with the version read as the one the
+        store must still find in the write's transaction; the view the write was checked
+        against. When the store finds another version, read again: with If-Match that read
+        refuses the write (409), without it the write goes over the newer version knowingly,
+        with that version's override in its audit entry."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            current = self._expect(principal, environment_key, item_id, if_match)
+            try:
+                write(current)
+            except VersionMismatch:
+                if attempt == _ATTEMPTS:
+                    raise
+                continue
+            return current
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    def _reconcile(self) -> None:
-        self._reconciler.run_once()
-        self._after_write()
+    def _settled(self, principal: Principal, written: ItemView) -> ItemView:
+        """The item after a committed write, as the public will see it once reconciled; when
+        reconciling or reading again fails, `written` (what the write's transaction checked and
+        wrote): the write happened, so its answer is not a failure."""
+        if not self._reconcile():
+            return written
+        try:
+            return self.item(principal, written.environment_key, written.item.id)
+        except Exception as exc:  # the database, just after it committed the write
+            log.warning("event=read_after_write_failed error=%s", type(exc).__name__)
+            return written
+
+    def _reconcile(self) -> bool:
+        """Publish a committed write now; whether that worked. A failure is logged, never
+        raised: the write stands, and the reconciler's periodic run publishes it."""
+        try:
+            self._reconciler.run_once()
+        except Exception as exc:  # the database, just after it committed the write
+            log.warning("event=reconcile_after_write_failed error=%s", type(exc).__name__)
+            return False
+        try:
+            self._after_write()
+        except Exception as exc:
+            log.warning("event=refresh_after_write_failed error=%s", type(exc).__name__)
+            return False
+        return True
 
     def _incident(self, principal: Principal, environment_key: str, incident_id: int) -> Incident:
         require(principal, Role.VIEWER, environment_key)

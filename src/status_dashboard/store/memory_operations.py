@@ -24,6 +24,7 @@ from status_dashboard.domain.operations import (
     Override,
 )
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.domain.versions import item_version
 from status_dashboard.store.memory_db import AuditRow, MemoryDatabase
 from status_dashboard.store.memory_monitor import check_verdicts
 from status_dashboard.store.records import (
@@ -38,6 +39,7 @@ from status_dashboard.store.records import (
     unknown_window,
     user_name_taken,
     utc_now,
+    version_moved,
     window_cancelled,
 )
 
@@ -146,7 +148,9 @@ class MemoryOperationsStore:
         with self.database.lock:
             return self.database.overrides.get(item_id)
 
-    def set_override(self, override: Override, audit: AuditEntry) -> None:
+    def set_override(
+        self, override: Override, audit: AuditEntry, *, expected: str | None = None
+    ) -> None:
         row = AuditRow.of(audit)
         stored = replace(
             override,
@@ -155,19 +159,34 @@ class MemoryOperationsStore:
         )
         db = self.database
         with db.lock:
-            if override.item_id not in db.item_environments():
-                raise unknown_item(override.item_id)
+            self._check_version(override.item_id, expected)
             db.overrides[override.item_id] = stored
             db.append_audit(row)
 
-    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
+    def clear_override(
+        self, item_id: str, audit: AuditEntry, *, expected: str | None = None
+    ) -> bool:
         row = AuditRow.of(audit)
         db = self.database
         with db.lock:
+            if expected is not None:
+                self._check_version(item_id, expected)
             if db.overrides.pop(item_id, None) is None:
                 return False
             db.append_audit(row)
         return True
+
+    def _check_version(self, item_id: str, expected: str | None) -> None:
+        """As the SQL store's: the item exists and, when `expected` is given, has that version;
+        called holding the database's lock, which every write takes."""
+        db = self.database
+        item = next((item for _, item in db.items() if item.id == item_id), None)
+        if item is None:
+            raise unknown_item(item_id)
+        if expected is not None:
+            version = item_version(item, db.states.get(item_id), db.overrides.get(item_id))
+            if version != expected:
+                raise version_moved(item_id)
 
     # -- incidents ------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from status_dashboard.domain.history import (
     StateChange,
     still_needed,
 )
+from status_dashboard.domain.model import Item
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -38,6 +39,7 @@ from status_dashboard.domain.operations import (
 )
 from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.domain.versions import item_version
 from status_dashboard.store.audit import record_audit
 from status_dashboard.store.errors import translated
 from status_dashboard.store.monitor import check_verdicts
@@ -52,6 +54,7 @@ from status_dashboard.store.records import (
     unknown_item,
     unknown_window,
     utc_now,
+    version_moved,
     window_cancelled,
 )
 from status_dashboard.store.tables import (
@@ -88,7 +91,9 @@ class SqlOperationsStore:
             row = connection.execute(query).first()
         return None if row is None else _override(row)
 
-    def set_override(self, override: Override, audit: AuditEntry) -> None:
+    def set_override(
+        self, override: Override, audit: AuditEntry, *, expected: str | None = None
+    ) -> None:
         values = {
             "item_id": override.item_id,
             "status_code": int(override.status_code),
@@ -98,13 +103,16 @@ class SqlOperationsStore:
             "expires_at": None if override.expires_at is None else as_utc(override.expires_at),
         }
         with writing(self._engine) as connection:
-            if not _item_environments(connection, [override.item_id]):
-                raise unknown_item(override.item_id)
+            _check_version(connection, override.item_id, expected)
             connection.execute(_upsert(connection, item_overrides, "item_id"), [values])
             record_audit(connection, audit)
 
-    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
+    def clear_override(
+        self, item_id: str, audit: AuditEntry, *, expected: str | None = None
+    ) -> bool:
         with writing(self._engine) as connection:
+            if expected is not None:
+                _check_version(connection, item_id, expected)
             deleted = connection.execute(
                 delete(item_overrides).where(item_overrides.c.item_id == item_id)
             )
@@ -340,6 +348,32 @@ def _item_environments(connection: Connection, item_ids: Collection[str]) -> dic
         return {}
     query = select(items.c.id, items.c.environment_key).where(items.c.id.in_(sorted(item_ids)))
     return {row.id: row.environment_key for row in connection.execute(query)}
+
+
+def _check_version(connection: Connection, item_id: str, expected: str | None) -> None:
+    """Refuse the write unless the item exists and, when `expected` is given, still has that
+    version. It runs under `writing`'s lock, which every writer of the item's manual status,
+    state and override takes first, so nothing can move the version before the write commits."""
+    row = connection.execute(select(items).where(items.c.id == item_id)).first()
+    if row is None:
+        raise unknown_item(item_id)
+    if expected is None:
+        return
+    item = Item(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        order=row.position,
+        status_code=StatusCode(row.status_code),
+        last_updated=row.last_updated,
+        description=row.description,
+    )
+    state = _stored_states(connection, [item_id]).get(item_id)
+    override = connection.execute(
+        select(item_overrides).where(item_overrides.c.item_id == item_id)
+    ).first()
+    if item_version(item, state, None if override is None else _override(override)) != expected:
+        raise version_moved(item_id)
 
 
 def _stored_states(connection: Connection, item_ids: Collection[str]) -> dict[str, ItemState]:

@@ -24,7 +24,7 @@ from integration.store.catalogs import (
 )
 from status_dashboard.domain import ids
 from status_dashboard.domain.audit import AuditEntry, AuditQuery
-from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.domain.errors import ConflictError, NotFoundError, VersionMismatch
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -33,6 +33,7 @@ from status_dashboard.domain.operations import (
     MaintenanceWindow,
     Override,
 )
+from status_dashboard.domain.versions import item_version
 
 IDP, STS, BOX = (ids.item_id("prod", key) for key in ("idp", "sts", "ehbox-consult"))
 ACC_IDP = ids.item_id("acc", "idp")
@@ -153,6 +154,37 @@ def test_a_clear_whose_audit_entry_cannot_be_stored_keeps_the_override(backend: 
 
     assert backend.operations.override(IDP) == override()
     assert len(entries(backend)) == 1
+
+
+def _version(backend: Backend, item_id: str = IDP) -> str:
+    inputs = backend.operations.reconcile_inputs(NOW)
+    manual = next(i for _, i in inputs.items if i.id == item_id)
+    return item_version(manual, inputs.states.get(item_id), inputs.overrides.get(item_id))
+
+
+def test_an_override_expecting_the_version_it_replaces_is_written_once(backend: Backend) -> None:
+    read = _version(backend)
+    first, second = override(description="first"), override(description="second")
+    backend.operations.set_override(first, audit("override.set", "1"), expected=read)
+    with pytest.raises(VersionMismatch):
+        backend.operations.set_override(second, audit("override.set", "2"), expected=read)
+    with pytest.raises(VersionMismatch):
+        backend.operations.clear_override(IDP, audit("override.clear", "3"), expected=read)
+    assert backend.operations.override(IDP) == first
+    assert [e.target for e in entries(backend)] == ["1"]
+    assert backend.operations.clear_override(
+        IDP, audit("override.clear", "4"), expected=_version(backend)
+    )
+    assert backend.operations.override(IDP) is None
+
+
+def test_an_override_of_an_unknown_item_expecting_a_version_is_not_found(
+    backend: Backend,
+) -> None:
+    with pytest.raises(NotFoundError):
+        backend.operations.set_override(
+            override(item_id="0" * 32), audit("override.set", "x"), expected='"x"'
+        )
 
 
 def test_an_override_leaves_with_its_item(backend: Backend) -> None:
