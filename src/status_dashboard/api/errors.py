@@ -25,6 +25,7 @@ from status_dashboard.domain.errors import (
     NotFoundError,
     UnknownEnvironment,
 )
+from status_dashboard.domain.idempotency import IdempotencyKeyReused
 from status_dashboard.service import ServiceError
 from status_dashboard.service.accounts import Forbidden, InvalidInput, Unauthenticated
 
@@ -109,6 +110,9 @@ def refusal_problem(exc: Exception) -> Problem | None:
         return Problem(404, str(exc))
     if isinstance(exc, ConflictError | CatalogConflict):
         return Problem(409, str(exc))
+    if isinstance(exc, IdempotencyKeyReused):
+        # The draft's answer to a key reused with another payload: 422 Unprocessable Content.
+        return Problem(422, str(exc), (InputIssue("header", "Idempotency-Key", str(exc)),))
     return None
 
 

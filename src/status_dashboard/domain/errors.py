@@ -8,7 +8,8 @@ DomainError
 │   │                    forbids it; nothing was written
 │   ├── StaleRevision    the store changed since the write's plan was read: read again and retry
 │   └── VersionMismatch  the item's version moved between reading it and writing (If-Match)
-└── NotFoundError        a write or read names something that does not exist
+├── NotFoundError        a write or read names something that does not exist
+└── IdempotencyKeyReused (domain.idempotency) a key sent again with another request
 """
 
 

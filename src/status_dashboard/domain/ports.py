@@ -16,6 +16,7 @@ from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange
+from status_dashboard.domain.idempotency import ScopedKey
 from status_dashboard.domain.model import Environment
 from status_dashboard.domain.monitoring import CheckState
 from status_dashboard.domain.operations import (
@@ -181,15 +182,33 @@ class OperationsStore(Protocol):
         first_update: IncidentUpdate,
         created_by: str,
         audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
-        """NotFoundError when an item is unknown or not in `environment_key`."""
+        """NotFoundError when an item is unknown or not in `environment_key`.
+
+        With `idempotency`, the key is kept with the incident in the same transaction; when it
+        was kept already for the same request, the incident it created is returned and nothing
+        is written; IdempotencyKeyReused when it was kept for another request."""
         ...
 
     def add_incident_update(
-        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+        self,
+        incident_id: int,
+        update: IncidentUpdate,
+        audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         """Append to the timeline and move the incident to `update.state` (resolved_at is set
-        when it becomes resolved). ConflictError on an incident already resolved."""
+        when it becomes resolved). ConflictError on an incident already resolved.
+        `idempotency` as `open_incident`'s."""
+        ...
+
+    def replayed(self, key: ScopedKey) -> int | None:
+        """The id of what the first request with `key` created (an incident or a maintenance
+        window), while the key is kept; None when it is not. IdempotencyKeyReused when it was
+        kept for another request."""
         ...
 
     def incident(self, incident_id: int) -> Incident | None: ...
@@ -199,9 +218,9 @@ class OperationsStore(Protocol):
     ) -> Page[Incident]: ...
 
     def schedule_maintenance(
-        self, window: MaintenanceWindow, audit: AuditEntry
+        self, window: MaintenanceWindow, audit: AuditEntry, *, idempotency: ScopedKey | None = None
     ) -> MaintenanceWindow:
-        """`window.id` is ignored and given by the store."""
+        """`window.id` is ignored and given by the store. `idempotency` as `open_incident`'s."""
         ...
 
     def update_maintenance(self, window: MaintenanceWindow, audit: AuditEntry) -> MaintenanceWindow:

@@ -17,6 +17,7 @@ from status_dashboard.domain.accounts import Principal, Role
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.errors import ConflictError, NotFoundError, VersionMismatch
 from status_dashboard.domain.history import HistoryEvent, ItemState
+from status_dashboard.domain.idempotency import IdempotencyKey, ScopedKey
 from status_dashboard.domain.model import Group, Item
 from status_dashboard.domain.operations import (
     Impact,
@@ -197,12 +198,19 @@ class Operations:
         item_ids: frozenset[str],
         message: str,
         state: IncidentState = IncidentState.INVESTIGATING,
+        idempotency: IdempotencyKey | None = None,
     ) -> Incident:
+        """With `idempotency`, a retry of the request that opened an incident answers that
+        incident, and nothing is written again."""
         require(principal, Role.OPERATOR, environment_key)
         title = _required_text("title", title, MAX_TITLE)
         message = _required_text("message", message, MAX_DESCRIPTION)
         if state is IncidentState.RESOLVED:
             raise InvalidInput("state", "a new incident cannot start resolved")
+        scoped = self._scoped(principal, environment_key, idempotency)
+        replayed = self._replayed(scoped)
+        if replayed is not None:
+            return self._incident(principal, environment_key, replayed)
         now = self._clock()
         update = IncidentUpdate(0, state, message, now, principal.label)
         audit = self._entry(
@@ -210,8 +218,9 @@ class Operations:
             after={"title": title, "impact": impact.value, "items": sorted(item_ids), "state": state.value, "message": message},
         )  # fmt: skip
         incident = self._ops.open_incident(
-            environment_key, title, impact, item_ids, update, principal.label, audit
-        )
+            environment_key, title, impact, item_ids, update, principal.label, audit,
+            idempotency=scoped,
+        )  # fmt: skip
         self._reconcile()
         return incident
 
@@ -222,10 +231,16 @@ class Operations:
         incident_id: int,
         state: IncidentState,
         message: str,
+        idempotency: IdempotencyKey | None = None,
     ) -> Incident:
+        """`idempotency` as `open_incident`'s: a retry answers the incident as it is now, even
+        once the update it repeats resolved it."""
         current = self._incident(principal, environment_key, incident_id)
         require(principal, Role.OPERATOR, environment_key)
         message = _required_text("message", message, MAX_DESCRIPTION)
+        scoped = self._scoped(principal, environment_key, idempotency)
+        if self._replayed(scoped) is not None:
+            return current
         if not current.open:
             raise ConflictError(f"Incident #{incident_id} is resolved; open a new one")
         update = IncidentUpdate(0, state, message, self._clock(), principal.label)
@@ -234,7 +249,7 @@ class Operations:
             f"incident:{incident_id}", environment_key,
             before={"state": current.state.value}, after={"state": state.value, "message": message},
         )  # fmt: skip
-        incident = self._ops.add_incident_update(incident_id, update, audit)
+        incident = self._ops.add_incident_update(incident_id, update, audit, idempotency=scoped)
         self._reconcile()
         return incident
 
@@ -266,13 +281,19 @@ class Operations:
         impact: Impact,
         description: str | None,
         window_id: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> MaintenanceWindow:
-        """Schedule a new window, or (with `window_id`) replace an existing one's details."""
+        """Schedule a new window, or (with `window_id`) replace an existing one's details.
+        `idempotency` (a new window only) as `open_incident`'s."""
         require(principal, Role.OPERATOR, environment_key)
         title = _required_text("title", title, MAX_TITLE)
         description = _text("description", description, MAX_DESCRIPTION)
         if ends_at <= starts_at:
             raise InvalidInput("ends_at", "must be after starts_at")
+        scoped = self._scoped(principal, environment_key, idempotency)
+        replayed = self._replayed(scoped)
+        if replayed is not None:
+            return self._window(principal, environment_key, replayed)
         self._known_items(environment_key, item_ids)
         window = MaintenanceWindow(
             window_id or 0, environment_key, title, starts_at, ends_at, item_ids, impact,
@@ -286,7 +307,7 @@ class Operations:
             f"maintenance:{window_id or 'new'}", environment_key, before=before, after=_window_json(window),
         )  # fmt: skip
         if window_id is None:
-            saved = self._ops.schedule_maintenance(window, audit)
+            saved = self._ops.schedule_maintenance(window, audit, idempotency=scoped)
         else:
             saved = self._ops.update_maintenance(window, audit)
         self._reconcile()
@@ -395,6 +416,20 @@ class Operations:
             log.warning("event=refresh_after_write_failed error=%s", type(exc).__name__)
             return False
         return True
+
+    def _scoped(
+        self, principal: Principal, environment_key: str, key: IdempotencyKey | None
+    ) -> ScopedKey | None:
+        """The key as kept: the principal's own (by kind and id, which names never reuse), in
+        this environment."""
+        if key is None:
+            return None
+        return ScopedKey(f"{principal.kind}:{principal.id}", environment_key, key, self._clock())
+
+    def _replayed(self, key: ScopedKey | None) -> int | None:
+        """What the request that first used `key` created; looked up before the checks of the
+        target's state, which its own success may have changed (an update that resolved)."""
+        return None if key is None else self._ops.replayed(key)
 
     def _incident(self, principal: Principal, environment_key: str, incident_id: int) -> Incident:
         require(principal, Role.VIEWER, environment_key)

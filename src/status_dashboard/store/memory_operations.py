@@ -15,6 +15,7 @@ from typing import TypeVar
 from status_dashboard.domain.accounts import ApiToken, Role, User
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange, still_needed
+from status_dashboard.domain.idempotency import ScopedKey
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -199,11 +200,16 @@ class MemoryOperationsStore:
         first_update: IncidentUpdate,
         created_by: str,
         audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         row = AuditRow.of(audit)
         opened_at = as_utc(first_update.at)
         db = self.database
         with db.lock:
+            replayed = db.replay_id(idempotency)
+            if replayed is not None:
+                return db.incidents[replayed]
             db.check_items(environment_key, item_ids)
             update = replace(first_update, id=db.next_id("update"), at=opened_at)
             incident = Incident(
@@ -219,16 +225,25 @@ class MemoryOperationsStore:
                 updates=(update,),
             )
             db.incidents[incident.id] = incident
+            db.keep(idempotency, incident.id)
             db.append_audit(row)
             db.revision += 1
         return incident
 
     def add_incident_update(
-        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+        self,
+        incident_id: int,
+        update: IncidentUpdate,
+        audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         row = AuditRow.of(audit)
         db = self.database
         with db.lock:
+            replayed = db.replay_id(idempotency)
+            if replayed is not None:
+                return db.incidents[replayed]
             incident = db.incidents.get(incident_id)
             if incident is None:
                 raise unknown_incident(incident_id)
@@ -242,9 +257,14 @@ class MemoryOperationsStore:
                 resolved_at=added.at if resolved else None,
                 updates=tuple(sorted((*incident.updates, added), key=lambda u: (u.at, u.id))),
             )
+            db.keep(idempotency, incident_id)
             db.append_audit(row)
             db.revision += 1
         return incident
+
+    def replayed(self, key: ScopedKey) -> int | None:
+        with self.database.lock:
+            return self.database.replay_id(key)
 
     def incident(self, incident_id: int) -> Incident | None:
         with self.database.lock:
@@ -265,14 +285,18 @@ class MemoryOperationsStore:
     # -- maintenance ----------------------------------------------------------------------
 
     def schedule_maintenance(
-        self, window: MaintenanceWindow, audit: AuditEntry
+        self, window: MaintenanceWindow, audit: AuditEntry, *, idempotency: ScopedKey | None = None
     ) -> MaintenanceWindow:
         row = AuditRow.of(audit)
         db = self.database
         with db.lock:
+            replayed = db.replay_id(idempotency)
+            if replayed is not None:
+                return db.windows[replayed]
             db.check_items(window.environment_key, window.item_ids)
             stored = _window(replace(window, id=db.next_id("window"), cancelled_at=None))
             db.windows[stored.id] = stored
+            db.keep(idempotency, stored.id)
             db.append_audit(row)
             db.revision += 1
         return stored

@@ -28,6 +28,7 @@ from status_dashboard.domain.history import (
     StateChange,
     still_needed,
 )
+from status_dashboard.domain.idempotency import IdempotencyKeyReused, ScopedKey
 from status_dashboard.domain.model import Item
 from status_dashboard.domain.operations import (
     Impact,
@@ -59,6 +60,7 @@ from status_dashboard.store.records import (
 )
 from status_dashboard.store.tables import (
     environments,
+    idempotency_keys,
     incident_items,
     incident_updates,
     incidents,
@@ -132,10 +134,15 @@ class SqlOperationsStore:
         first_update: IncidentUpdate,
         created_by: str,
         audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         opened_at = as_utc(first_update.at)
         resolved = first_update.state is IncidentState.RESOLVED
         with writing(self._engine) as connection:
+            replayed = _replay_id(connection, idempotency)
+            if replayed is not None:
+                return _incidents(connection, incidents.c.id == replayed)[0]
             _check_items(connection, environment_key, item_ids)
             incident_id = _insert(
                 connection,
@@ -152,14 +159,23 @@ class SqlOperationsStore:
             )
             _link(connection, incident_items, "incident_id", incident_id, item_ids)
             _insert_update(connection, incident_id, first_update)
+            _keep(connection, idempotency, incident_id)
             record_audit(connection, audit)
             bump_revision(connection)
             return _incidents(connection, incidents.c.id == incident_id)[0]
 
     def add_incident_update(
-        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+        self,
+        incident_id: int,
+        update: IncidentUpdate,
+        audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         with writing(self._engine) as connection:
+            replayed = _replay_id(connection, idempotency)
+            if replayed is not None:
+                return _incidents(connection, incidents.c.id == replayed)[0]
             row = connection.execute(
                 select(incidents.c.state).where(incidents.c.id == incident_id)
             ).first()
@@ -174,9 +190,14 @@ class SqlOperationsStore:
                 .where(incidents.c.id == incident_id)
                 .values(state=update.state.value, resolved_at=resolved_at)
             )
+            _keep(connection, idempotency, incident_id)
             record_audit(connection, audit)
             bump_revision(connection)
             return _incidents(connection, incidents.c.id == incident_id)[0]
+
+    def replayed(self, key: ScopedKey) -> int | None:
+        with reading(self._engine) as connection:
+            return _replay_id(connection, key)
 
     def incident(self, incident_id: int) -> Incident | None:
         with reading(self._engine) as connection:
@@ -199,9 +220,12 @@ class SqlOperationsStore:
     # -- maintenance ----------------------------------------------------------------------
 
     def schedule_maintenance(
-        self, window: MaintenanceWindow, audit: AuditEntry
+        self, window: MaintenanceWindow, audit: AuditEntry, *, idempotency: ScopedKey | None = None
     ) -> MaintenanceWindow:
         with writing(self._engine) as connection:
+            replayed = _replay_id(connection, idempotency)
+            if replayed is not None:
+                return _windows(connection, maintenance_windows.c.id == replayed)[0]
             _check_items(connection, window.environment_key, window.item_ids)
             window_id = _insert(
                 connection,
@@ -214,6 +238,7 @@ class SqlOperationsStore:
                 },
             )
             _link(connection, maintenance_items, "window_id", window_id, window.item_ids)
+            _keep(connection, idempotency, window_id)
             record_audit(connection, audit)
             bump_revision(connection)
             return _windows(connection, maintenance_windows.c.id == window_id)[0]
@@ -374,6 +399,46 @@ def _check_version(connection: Connection, item_id: str, expected: str | None) -
     ).first()
     if item_version(item, state, None if override is None else _override(override)) != expected:
         raise version_moved(item_id)
+
+
+def _replay_id(connection: Connection, key: ScopedKey | None) -> int | None:
+    """What the first request with `key` created, while the key is kept (None without a key);
+    IdempotencyKeyReused when that request was another one."""
+    if key is None:
+        return None
+    table = idempotency_keys
+    row = connection.execute(
+        select(table.c.fingerprint, table.c.resource_id).where(
+            (table.c.principal == key.principal)
+            & (table.c.environment_key == key.environment_key)
+            & (table.c.key == key.key.value)
+            & (table.c.created_at >= as_utc(key.kept_since))
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != key.key.fingerprint:
+        raise IdempotencyKeyReused(key.key.value)
+    return int(row.resource_id)
+
+
+def _keep(connection: Connection, key: ScopedKey | None, resource_id: int) -> None:
+    """Keep `key` with what its request created; keys no longer kept are deleted first, the
+    one of the same name included."""
+    if key is None:
+        return
+    table = idempotency_keys
+    connection.execute(delete(table).where(table.c.created_at < as_utc(key.kept_since)))
+    connection.execute(
+        insert(table).values(
+            principal=key.principal,
+            environment_key=key.environment_key,
+            key=key.key.value,
+            fingerprint=key.key.fingerprint,
+            resource_id=resource_id,
+            created_at=as_utc(key.at),
+        )
+    )
 
 
 def _stored_states(connection: Connection, item_ids: Collection[str]) -> dict[str, ItemState]:

@@ -153,13 +153,18 @@ def test_an_incident_committed_before_the_database_fails_is_answered_201_once(
     served: Served,
 ) -> None:
     opening = {"title": "IDP down", "impact": "major", "item_ids": [IDP], "message": "Looking"}
+    key = {"Idempotency-Key": '"5b0a8f43-2f6e-4c1e-9d2b-7d1c0c3e9a11"'}
     with served.client() as client:
         served.fault.armed = True
-        answer = client.post(f"{API}/incidents", json=opening)
+        answer = client.post(f"{API}/incidents", json=opening, headers=key)
         served.fault.recover()
         assert answer.status_code == 201, answer.text
         incident = answer.json()
         assert incident["title"] == "IDP down"
+        # A client that did not hear the answer retries with the same key: the same incident.
+        retried = client.post(f"{API}/incidents", json=opening, headers=key)
+        assert retried.status_code == 201, retried.text
+        assert retried.json()["id"] == incident["id"]
         listed = client.get(f"{API}/incidents").json()["items"]
     assert [i["id"] for i in listed] == [incident["id"]]
     assert _until_public_code(served, IDP, 2) == 2
