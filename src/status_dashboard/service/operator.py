@@ -2,7 +2,8 @@
 
 Every write checks the principal's role and environment, is one transaction with its audit entry
 (in the store), and is followed at once by a reconcile, so the public dashboard shows it on the
-next snapshot refresh.
+next snapshot refresh. What follows the commit never turns the answer into a failure: the write
+happened, and the periodic reconcile publishes it if this one could not.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from status_dashboard.service.reconciler import Reconciler
 MAX_DESCRIPTION = 2000
 MAX_TITLE = 200
 _ATTEMPTS = 3
-"""Reads and guarded writes of one item before a write without If-Match gives up: only the
-reconciler and the monitor move an item's version that fast."""
+"""How often an override write reads the item again when its transaction finds the version moved
+since the read (with If-Match the second read refuses it already); after that, a 409."""
 
 log = logging.getLogger(__name__)
 

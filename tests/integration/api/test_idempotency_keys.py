@@ -153,3 +153,13 @@ def test_a_retried_resolving_update_answers_201_and_adds_one_update(admin: Admin
     assert retry.json() == first.json()
     assert len(retry.json()["updates"]) == 2
     _problem(again, 409)
+
+
+def test_the_openapi_document_offers_the_key_on_the_three_creating_posts(admin: Admin) -> None:
+    with admin.client() as client:
+        paths = client.get("/api/v1/openapi.json").json()["paths"]
+    env = "/api/admin/v1/dashboards/{environment}"
+    for path in ("/incidents", "/incidents/{incident_id}/updates", "/maintenance"):
+        post = paths[env + path]["post"]
+        assert "Idempotency-Key" in [p["name"] for p in post.get("parameters", [])], path
+        assert "422" in post["responses"], path

@@ -15,7 +15,9 @@ from status_dashboard.domain.idempotency import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
-_KEY = re.compile(r"[A-Za-z0-9_.:~+/=-]+")
+KEY_CHARS = "[A-Za-z0-9_.:~+/=-]"
+"""What a key may hold: enough for UUIDs, ULIDs and base64, and nothing a log must escape."""
+_KEY = re.compile(KEY_CHARS + "+")
 _ALLOWED = "letters, digits and - _ . : ~ + / ="
 
 
