@@ -4,8 +4,10 @@ a retry answers the first result and creates nothing; the key reused for another
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -163,3 +165,25 @@ def test_the_openapi_document_offers_the_key_on_the_three_creating_posts(admin: 
         post = paths[env + path]["post"]
         assert "Idempotency-Key" in [p["name"] for p in post.get("parameters", [])], path
         assert "422" in post["responses"], path
+
+
+def test_retries_racing_with_one_key_open_one_incident(admin: Admin) -> None:
+    key = _key()
+    clients = [admin.client() for _ in range(4)]
+    barrier = threading.Barrier(len(clients))
+
+    def post(client: httpx.Client) -> httpx.Response:
+        barrier.wait()
+        return client.post(f"{API}/incidents", json=OPENING, headers={"Idempotency-Key": key})
+
+    try:
+        before = _incident_ids(clients[0])
+        with ThreadPoolExecutor(len(clients)) as pool:
+            answers = list(pool.map(post, clients))
+        after = _incident_ids(clients[0])
+    finally:
+        for client in clients:
+            client.close()
+    assert [a.status_code for a in answers] == [201] * len(clients), [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert after == [answers[0].json()["id"], *before]
