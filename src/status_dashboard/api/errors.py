@@ -25,6 +25,7 @@ from status_dashboard.domain.errors import (
     NotFoundError,
     UnknownEnvironment,
 )
+from status_dashboard.domain.idempotency import IdempotencyKeyReused
 from status_dashboard.service import ServiceError
 from status_dashboard.service.accounts import Forbidden, InvalidInput, Unauthenticated
 
@@ -111,6 +112,9 @@ def refusal_problem(exc: Exception) -> Problem | None:
         field = getattr(exc, "field", None)  # e.g. LastAdmin: the field that cannot change so
         issues = () if not isinstance(field, str) else (InputIssue("body", field, str(exc)),)
         return Problem(409, str(exc), issues)
+    if isinstance(exc, IdempotencyKeyReused):
+        # The draft's answer to a key reused with another payload: 422 Unprocessable Content.
+        return Problem(422, str(exc), (InputIssue("header", "Idempotency-Key", str(exc)),))
     return None
 
 

@@ -6,8 +6,10 @@ DomainError
 │                        already used by another item)
 ├── ConflictError        a write expected another version of its target, or the target's state
 │   │                    forbids it; nothing was written
-│   └── StaleRevision    the store changed since the write's plan was read: read again and retry
-└── NotFoundError        a write or read names something that does not exist
+│   ├── StaleRevision    the store changed since the write's plan was read: read again and retry
+│   └── VersionMismatch  the item's version moved between reading it and writing (If-Match)
+├── NotFoundError        a write or read names something that does not exist
+└── IdempotencyKeyReused (domain.idempotency) a key sent again with another request
 """
 
 
@@ -36,3 +38,8 @@ class NotFoundError(DomainError):
 
 class StaleRevision(ConflictError):
     """The store's revision moved between reading and writing: the plan is stale."""
+
+
+class VersionMismatch(ConflictError):
+    """The item's version (domain.versions) was not the one the write expected when its
+    transaction checked it: someone else changed the item meanwhile; nothing was written."""

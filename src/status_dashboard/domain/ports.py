@@ -16,6 +16,7 @@ from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.catalog import CatalogMerge, CatalogSpec
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
 from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange
+from status_dashboard.domain.idempotency import ScopedKey
 from status_dashboard.domain.model import Environment
 from status_dashboard.domain.monitoring import CheckState
 from status_dashboard.domain.operations import (
@@ -174,12 +175,18 @@ class OperationsStore(Protocol):
 
     def override(self, item_id: str) -> Override | None: ...
 
-    def set_override(self, override: Override, audit: AuditEntry) -> None:
-        """Create or replace the item's override. NotFoundError for an unknown item."""
+    def set_override(
+        self, override: Override, audit: AuditEntry, *, expected: str | None = None
+    ) -> None:
+        """Create or replace the item's override. NotFoundError for an unknown item;
+        VersionMismatch when `expected` is given and is not the item's version
+        (`domain.versions.item_version`) in the write's own transaction."""
         ...
 
-    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
-        """False when there was none (and nothing is written)."""
+    def clear_override(
+        self, item_id: str, audit: AuditEntry, *, expected: str | None = None
+    ) -> bool:
+        """False when there was none (and nothing is written); `expected` as `set_override`."""
         ...
 
     def open_incident(
@@ -191,15 +198,33 @@ class OperationsStore(Protocol):
         first_update: IncidentUpdate,
         created_by: str,
         audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
-        """NotFoundError when an item is unknown or not in `environment_key`."""
+        """NotFoundError when an item is unknown or not in `environment_key`.
+
+        With `idempotency`, the key is kept with the incident in the same transaction; when it
+        was kept already for the same request, the incident it created is returned and nothing
+        is written; IdempotencyKeyReused when it was kept for another request."""
         ...
 
     def add_incident_update(
-        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+        self,
+        incident_id: int,
+        update: IncidentUpdate,
+        audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         """Append to the timeline and move the incident to `update.state` (resolved_at is set
-        when it becomes resolved). ConflictError on an incident already resolved."""
+        when it becomes resolved). ConflictError on an incident already resolved.
+        `idempotency` as `open_incident`'s."""
+        ...
+
+    def replayed(self, key: ScopedKey) -> int | None:
+        """The id of what the first request with `key` created (an incident or a maintenance
+        window), while the key is kept; None when it is not. IdempotencyKeyReused when it was
+        kept for another request."""
         ...
 
     def incident(self, incident_id: int) -> Incident | None: ...
@@ -209,9 +234,9 @@ class OperationsStore(Protocol):
     ) -> Page[Incident]: ...
 
     def schedule_maintenance(
-        self, window: MaintenanceWindow, audit: AuditEntry
+        self, window: MaintenanceWindow, audit: AuditEntry, *, idempotency: ScopedKey | None = None
     ) -> MaintenanceWindow:
-        """`window.id` is ignored and given by the store."""
+        """`window.id` is ignored and given by the store. `idempotency` as `open_incident`'s."""
         ...
 
     def update_maintenance(self, window: MaintenanceWindow, audit: AuditEntry) -> MaintenanceWindow:

@@ -2,23 +2,23 @@
 
 Every write checks the principal's role and environment, is one transaction with its audit entry
 (in the store), and is followed at once by a reconcile, so the public dashboard shows it on the
-next snapshot refresh.
+next snapshot refresh. What follows the commit never turns the answer into a failure: the write
+happened, and the periodic reconcile publishes it if this one could not.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from status_dashboard.domain.accounts import Principal, Role
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
-from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.domain.errors import ConflictError, NotFoundError, VersionMismatch
 from status_dashboard.domain.history import HistoryEvent, ItemState
+from status_dashboard.domain.idempotency import IdempotencyKey, ScopedKey
 from status_dashboard.domain.model import Group, Item
 from status_dashboard.domain.operations import (
     Impact,
@@ -36,11 +36,17 @@ from status_dashboard.domain.ports import (
     OperationsStore,
 )
 from status_dashboard.domain.status import StatusCode
+from status_dashboard.domain.versions import item_version
 from status_dashboard.service.accounts import Forbidden, InvalidInput, require
 from status_dashboard.service.reconciler import Reconciler
 
 MAX_DESCRIPTION = 2000
 MAX_TITLE = 200
+_ATTEMPTS = 3
+"""How often an override write reads the item again when its transaction finds the version moved
+since the read (with If-Match the second read refuses it already); after that, a 409."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +62,7 @@ class ItemView:
     @property
     def version(self) -> str:
         """A strong ETag of what an operator acts on: two people editing one item compare it."""
-        shown = self.state
-        parts: list[Any] = [
-            self.item.status_code,
-            self.item.description,
-            self.item.last_updated.isoformat(),
-            None if shown is None else [shown.status_code, shown.description, shown.last_updated.isoformat()],
-            None if self.override is None else [
-                self.override.status_code,
-                self.override.description,
-                self.override.set_at.isoformat(),
-                self.override.expires_at.isoformat() if self.override.expires_at else None,
-            ],
-        ]  # fmt: skip
-        return '"' + hashlib.sha256(orjson.dumps(parts)).hexdigest()[:24] + '"'
+        return item_version(self.item, self.state, self.override)
 
 
 class Operations:
@@ -152,28 +145,34 @@ class Operations:
         description = _text("description", description, MAX_DESCRIPTION)
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expires_at", "must be in the future")
-        current = self._expect(principal, environment_key, item_id, if_match)
         override = Override(item_id, status_code, description, principal.label, now, expires_at)
-        audit = self._entry(
-            principal, "override.set", f"item:{item_id}", environment_key,
-            before=_override_json(current.override), after=_override_json(override),
-        )  # fmt: skip
-        self._ops.set_override(override, audit)
-        return self._settled(principal, environment_key, item_id)
+
+        def write(current: ItemView) -> None:
+            audit = self._entry(
+                principal, "override.set", f"item:{item_id}", environment_key,
+                before=_override_json(current.override), after=_override_json(override),
+            )  # fmt: skip
+            self._ops.set_override(override, audit, expected=current.version)
+
+        current = self._guarded(principal, environment_key, item_id, if_match, write)
+        return self._settled(principal, replace(current, override=override))
 
     def clear_override(
         self, principal: Principal, environment_key: str, item_id: str, if_match: str | None
     ) -> ItemView:
         require(principal, Role.OPERATOR, environment_key)
-        current = self._expect(principal, environment_key, item_id, if_match)
-        if current.override is None:
-            raise NotFoundError(f"Item '{item_id}' has no override")
-        audit = self._entry(
-            principal, "override.clear", f"item:{item_id}", environment_key,
-            before=_override_json(current.override), after=None,
-        )  # fmt: skip
-        self._ops.clear_override(item_id, audit)
-        return self._settled(principal, environment_key, item_id)
+
+        def write(current: ItemView) -> None:
+            if current.override is None:
+                raise NotFoundError(f"Item '{item_id}' has no override")
+            audit = self._entry(
+                principal, "override.clear", f"item:{item_id}", environment_key,
+                before=_override_json(current.override), after=None,
+            )  # fmt: skip
+            self._ops.clear_override(item_id, audit, expected=current.version)
+
+        current = self._guarded(principal, environment_key, item_id, if_match, write)
+        return self._settled(principal, replace(current, override=None))
 
     def history(
         self,
@@ -200,12 +199,19 @@ class Operations:
         item_ids: frozenset[str],
         message: str,
         state: IncidentState = IncidentState.INVESTIGATING,
+        idempotency: IdempotencyKey | None = None,
     ) -> Incident:
+        """With `idempotency`, a retry of the request that opened an incident answers that
+        incident, and nothing is written again."""
         require(principal, Role.OPERATOR, environment_key)
         title = _required_text("title", title, MAX_TITLE)
         message = _required_text("message", message, MAX_DESCRIPTION)
         if state is IncidentState.RESOLVED:
             raise InvalidInput("state", "a new incident cannot start resolved")
+        scoped = self._scoped(principal, environment_key, idempotency)
+        replayed = self._replayed(scoped)
+        if replayed is not None:
+            return self._incident(principal, environment_key, replayed)
         now = self._clock()
         update = IncidentUpdate(0, state, message, now, principal.label)
         audit = self._entry(
@@ -213,8 +219,9 @@ class Operations:
             after={"title": title, "impact": impact.value, "items": sorted(item_ids), "state": state.value, "message": message},
         )  # fmt: skip
         incident = self._ops.open_incident(
-            environment_key, title, impact, item_ids, update, principal.label, audit
-        )
+            environment_key, title, impact, item_ids, update, principal.label, audit,
+            idempotency=scoped,
+        )  # fmt: skip
         self._reconcile()
         return incident
 
@@ -225,10 +232,16 @@ class Operations:
         incident_id: int,
         state: IncidentState,
         message: str,
+        idempotency: IdempotencyKey | None = None,
     ) -> Incident:
+        """`idempotency` as `open_incident`'s: a retry answers the incident as it is now, even
+        once the update it repeats resolved it."""
         current = self._incident(principal, environment_key, incident_id)
         require(principal, Role.OPERATOR, environment_key)
         message = _required_text("message", message, MAX_DESCRIPTION)
+        scoped = self._scoped(principal, environment_key, idempotency)
+        if self._replayed(scoped) is not None:
+            return current
         if not current.open:
             raise ConflictError(f"Incident #{incident_id} is resolved; open a new one")
         update = IncidentUpdate(0, state, message, self._clock(), principal.label)
@@ -237,7 +250,7 @@ class Operations:
             f"incident:{incident_id}", environment_key,
             before={"state": current.state.value}, after={"state": state.value, "message": message},
         )  # fmt: skip
-        incident = self._ops.add_incident_update(incident_id, update, audit)
+        incident = self._ops.add_incident_update(incident_id, update, audit, idempotency=scoped)
         self._reconcile()
         return incident
 
@@ -269,13 +282,19 @@ class Operations:
         impact: Impact,
         description: str | None,
         window_id: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> MaintenanceWindow:
-        """Schedule a new window, or (with `window_id`) replace an existing one's details."""
+        """Schedule a new window, or (with `window_id`) replace an existing one's details.
+        `idempotency` (a new window only) as `open_incident`'s."""
         require(principal, Role.OPERATOR, environment_key)
         title = _required_text("title", title, MAX_TITLE)
         description = _text("description", description, MAX_DESCRIPTION)
         if ends_at <= starts_at:
             raise InvalidInput("ends_at", "must be after starts_at")
+        scoped = self._scoped(principal, environment_key, idempotency)
+        replayed = self._replayed(scoped)
+        if replayed is not None:
+            return self._window(principal, environment_key, replayed)
         self._known_items(environment_key, item_ids)
         window = MaintenanceWindow(
             window_id or 0, environment_key, title, starts_at, ends_at, item_ids, impact,
@@ -289,7 +308,7 @@ class Operations:
             f"maintenance:{window_id or 'new'}", environment_key, before=before, after=_window_json(window),
         )  # fmt: skip
         if window_id is None:
-            saved = self._ops.schedule_maintenance(window, audit)
+            saved = self._ops.schedule_maintenance(window, audit, idempotency=scoped)
         else:
             saved = self._ops.update_maintenance(window, audit)
         self._reconcile()
@@ -358,13 +377,70 @@ class Operations:
             )
         return current
 
-    def _settled(self, principal: Principal, environment_key: str, item_id: str) -> ItemView:
-        self._reconcile()
-        return self.item(principal, environment_key, item_id)
+    def _guarded(
+        self,
+        principal: Principal,
+        environment_key: str,
+        item_id: str,
+        if_match: str | None,
+        write: Callable[[ItemView], None],
+    ) -> ItemView:
+        """Read the item, check If-Match, and `write` with the version read as the one the
+        store must still find in the write's transaction; the view the write was checked
+        against. When the store finds another version, read again: with If-Match that read
+        refuses the write (409), without it the write goes over the newer version knowingly,
+        with that version's override in its audit entry."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            current = self._expect(principal, environment_key, item_id, if_match)
+            try:
+                write(current)
+            except VersionMismatch:
+                if attempt == _ATTEMPTS:
+                    raise
+                continue
+            return current
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    def _reconcile(self) -> None:
-        self._reconciler.run_once()
-        self._after_write()
+    def _settled(self, principal: Principal, written: ItemView) -> ItemView:
+        """The item after a committed write, as the public will see it once reconciled; when
+        reconciling or reading again fails, `written` (what the write's transaction checked and
+        wrote): the write happened, so its answer is not a failure."""
+        if not self._reconcile():
+            return written
+        try:
+            return self.item(principal, written.environment_key, written.item.id)
+        except Exception as exc:  # the database, just after it committed the write
+            log.warning("event=read_after_write_failed error=%s", type(exc).__name__)
+            return written
+
+    def _reconcile(self) -> bool:
+        """Publish a committed write now; whether that worked. A failure is logged, never
+        raised: the write stands, and the reconciler's periodic run publishes it."""
+        try:
+            self._reconciler.run_once()
+        except Exception as exc:  # the database, just after it committed the write
+            log.warning("event=reconcile_after_write_failed error=%s", type(exc).__name__)
+            return False
+        try:
+            self._after_write()
+        except Exception as exc:
+            log.warning("event=refresh_after_write_failed error=%s", type(exc).__name__)
+            return False
+        return True
+
+    def _scoped(
+        self, principal: Principal, environment_key: str, key: IdempotencyKey | None
+    ) -> ScopedKey | None:
+        """The key as kept: the principal's own (by kind and id, which names never reuse), in
+        this environment."""
+        if key is None:
+            return None
+        return ScopedKey(f"{principal.kind}:{principal.id}", environment_key, key, self._clock())
+
+    def _replayed(self, key: ScopedKey | None) -> int | None:
+        """What the request that first used `key` created; looked up before the checks of the
+        target's state, which its own success may have changed (an update that resolved)."""
+        return None if key is None else self._ops.replayed(key)
 
     def _incident(self, principal: Principal, environment_key: str, incident_id: int) -> Incident:
         require(principal, Role.VIEWER, environment_key)

@@ -21,6 +21,7 @@ from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.catalog import StatusChange
 from status_dashboard.domain.checks import CheckResult
 from status_dashboard.domain.history import HistoryEvent, ItemState
+from status_dashboard.domain.idempotency import IdempotencyKeyReused, ScopedKey
 from status_dashboard.domain.model import DEFAULT_ENVIRONMENTS, Environment, Group, Item
 from status_dashboard.domain.monitoring import CheckState
 from status_dashboard.domain.operations import Incident, MaintenanceWindow, Override
@@ -110,6 +111,8 @@ class MemoryDatabase:
         self.check_hours: dict[tuple[int, datetime], CheckPeriod] = {}
         self.check_days: dict[tuple[int, datetime], CheckPeriod] = {}
         self.rollup_marker: Marker | None = None
+        # Idempotency keys by (principal, environment, key): (fingerprint, resource id, first use).
+        self.idempotency: dict[tuple[str, str, str], tuple[str, int, datetime]] = {}
         self._ids = {
             name: itertools.count(1)
             for name in (
@@ -175,6 +178,7 @@ class MemoryDatabase:
         self.windows = {
             k: v for k, v in self.windows.items() if v.environment_key != environment_key
         }
+        self.idempotency = {k: v for k, v in self.idempotency.items() if k[1] != environment_key}
 
     def items(self) -> Iterator[tuple[str, Item]]:
         """Every item with its manual status, paired with its environment's key."""
@@ -182,6 +186,26 @@ class MemoryDatabase:
             for group in env.groups:
                 for item in group.items:
                     yield env.key, item
+
+    def replay_id(self, key: ScopedKey | None) -> int | None:
+        """As the SQL store's `_replay_id`."""
+        if key is None:
+            return None
+        kept = self.idempotency.get((key.principal, key.environment_key, key.key.value))
+        if kept is None or kept[2] < as_utc(key.kept_since):
+            return None
+        if kept[0] != key.key.fingerprint:
+            raise IdempotencyKeyReused(key.key.value)
+        return kept[1]
+
+    def keep(self, key: ScopedKey | None, resource_id: int) -> None:
+        """As the SQL store's `_keep`."""
+        if key is None:
+            return
+        since = as_utc(key.kept_since)
+        self.idempotency = {k: v for k, v in self.idempotency.items() if v[2] >= since}
+        scope = (key.principal, key.environment_key, key.key.value)
+        self.idempotency[scope] = (key.key.fingerprint, resource_id, as_utc(key.at))
 
     def item_environments(self) -> dict[str, str]:
         return {item.id: env_key for env_key, item in self.items()}

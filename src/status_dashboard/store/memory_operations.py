@@ -15,6 +15,7 @@ from typing import TypeVar
 from status_dashboard.domain.accounts import ApiToken, Role, User
 from status_dashboard.domain.audit import AuditEntry, AuditQuery, Page
 from status_dashboard.domain.history import HistoryEvent, ReconcileInputs, StateChange, still_needed
+from status_dashboard.domain.idempotency import ScopedKey
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -24,6 +25,7 @@ from status_dashboard.domain.operations import (
     Override,
 )
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.domain.versions import item_version
 from status_dashboard.store.memory_db import AuditRow, MemoryDatabase
 from status_dashboard.store.memory_monitor import check_verdicts
 from status_dashboard.store.records import (
@@ -38,6 +40,7 @@ from status_dashboard.store.records import (
     unknown_window,
     user_name_taken,
     utc_now,
+    version_moved,
     window_cancelled,
 )
 
@@ -146,7 +149,9 @@ class MemoryOperationsStore:
         with self.database.lock:
             return self.database.overrides.get(item_id)
 
-    def set_override(self, override: Override, audit: AuditEntry) -> None:
+    def set_override(
+        self, override: Override, audit: AuditEntry, *, expected: str | None = None
+    ) -> None:
         row = AuditRow.of(audit)
         stored = replace(
             override,
@@ -155,19 +160,34 @@ class MemoryOperationsStore:
         )
         db = self.database
         with db.lock:
-            if override.item_id not in db.item_environments():
-                raise unknown_item(override.item_id)
+            self._check_version(override.item_id, expected)
             db.overrides[override.item_id] = stored
             db.append_audit(row)
 
-    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
+    def clear_override(
+        self, item_id: str, audit: AuditEntry, *, expected: str | None = None
+    ) -> bool:
         row = AuditRow.of(audit)
         db = self.database
         with db.lock:
+            if expected is not None:
+                self._check_version(item_id, expected)
             if db.overrides.pop(item_id, None) is None:
                 return False
             db.append_audit(row)
         return True
+
+    def _check_version(self, item_id: str, expected: str | None) -> None:
+        """As the SQL store's: the item exists and, when `expected` is given, has that version;
+        called holding the database's lock, which every write takes."""
+        db = self.database
+        item = next((item for _, item in db.items() if item.id == item_id), None)
+        if item is None:
+            raise unknown_item(item_id)
+        if expected is not None:
+            version = item_version(item, db.states.get(item_id), db.overrides.get(item_id))
+            if version != expected:
+                raise version_moved(item_id)
 
     # -- incidents ------------------------------------------------------------------------
 
@@ -180,11 +200,16 @@ class MemoryOperationsStore:
         first_update: IncidentUpdate,
         created_by: str,
         audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         row = AuditRow.of(audit)
         opened_at = as_utc(first_update.at)
         db = self.database
         with db.lock:
+            replayed = db.replay_id(idempotency)
+            if replayed is not None:
+                return db.incidents[replayed]
             db.check_items(environment_key, item_ids)
             update = replace(first_update, id=db.next_id("update"), at=opened_at)
             incident = Incident(
@@ -200,16 +225,25 @@ class MemoryOperationsStore:
                 updates=(update,),
             )
             db.incidents[incident.id] = incident
+            db.keep(idempotency, incident.id)
             db.append_audit(row)
             db.revision += 1
         return incident
 
     def add_incident_update(
-        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+        self,
+        incident_id: int,
+        update: IncidentUpdate,
+        audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         row = AuditRow.of(audit)
         db = self.database
         with db.lock:
+            replayed = db.replay_id(idempotency)
+            if replayed is not None:
+                return db.incidents[replayed]
             incident = db.incidents.get(incident_id)
             if incident is None:
                 raise unknown_incident(incident_id)
@@ -223,9 +257,14 @@ class MemoryOperationsStore:
                 resolved_at=added.at if resolved else None,
                 updates=tuple(sorted((*incident.updates, added), key=lambda u: (u.at, u.id))),
             )
+            db.keep(idempotency, incident_id)
             db.append_audit(row)
             db.revision += 1
         return incident
+
+    def replayed(self, key: ScopedKey) -> int | None:
+        with self.database.lock:
+            return self.database.replay_id(key)
 
     def incident(self, incident_id: int) -> Incident | None:
         with self.database.lock:
@@ -246,14 +285,18 @@ class MemoryOperationsStore:
     # -- maintenance ----------------------------------------------------------------------
 
     def schedule_maintenance(
-        self, window: MaintenanceWindow, audit: AuditEntry
+        self, window: MaintenanceWindow, audit: AuditEntry, *, idempotency: ScopedKey | None = None
     ) -> MaintenanceWindow:
         row = AuditRow.of(audit)
         db = self.database
         with db.lock:
+            replayed = db.replay_id(idempotency)
+            if replayed is not None:
+                return db.windows[replayed]
             db.check_items(window.environment_key, window.item_ids)
             stored = _window(replace(window, id=db.next_id("window"), cancelled_at=None))
             db.windows[stored.id] = stored
+            db.keep(idempotency, stored.id)
             db.append_audit(row)
             db.revision += 1
         return stored

@@ -28,6 +28,8 @@ from status_dashboard.domain.history import (
     StateChange,
     still_needed,
 )
+from status_dashboard.domain.idempotency import IdempotencyKeyReused, ScopedKey
+from status_dashboard.domain.model import Item
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -38,6 +40,7 @@ from status_dashboard.domain.operations import (
 )
 from status_dashboard.domain.status import StatusCode
 from status_dashboard.domain.timestamps import as_utc
+from status_dashboard.domain.versions import item_version
 from status_dashboard.store.audit import record_audit
 from status_dashboard.store.errors import translated
 from status_dashboard.store.monitor import check_verdicts
@@ -52,10 +55,12 @@ from status_dashboard.store.records import (
     unknown_item,
     unknown_window,
     utc_now,
+    version_moved,
     window_cancelled,
 )
 from status_dashboard.store.tables import (
     environments,
+    idempotency_keys,
     incident_items,
     incident_updates,
     incidents,
@@ -88,7 +93,9 @@ class SqlOperationsStore:
             row = connection.execute(query).first()
         return None if row is None else _override(row)
 
-    def set_override(self, override: Override, audit: AuditEntry) -> None:
+    def set_override(
+        self, override: Override, audit: AuditEntry, *, expected: str | None = None
+    ) -> None:
         values = {
             "item_id": override.item_id,
             "status_code": int(override.status_code),
@@ -98,13 +105,16 @@ class SqlOperationsStore:
             "expires_at": None if override.expires_at is None else as_utc(override.expires_at),
         }
         with writing(self._engine) as connection:
-            if not _item_environments(connection, [override.item_id]):
-                raise unknown_item(override.item_id)
+            _check_version(connection, override.item_id, expected)
             connection.execute(_upsert(connection, item_overrides, "item_id"), [values])
             record_audit(connection, audit)
 
-    def clear_override(self, item_id: str, audit: AuditEntry) -> bool:
+    def clear_override(
+        self, item_id: str, audit: AuditEntry, *, expected: str | None = None
+    ) -> bool:
         with writing(self._engine) as connection:
+            if expected is not None:
+                _check_version(connection, item_id, expected)
             deleted = connection.execute(
                 delete(item_overrides).where(item_overrides.c.item_id == item_id)
             )
@@ -124,10 +134,15 @@ class SqlOperationsStore:
         first_update: IncidentUpdate,
         created_by: str,
         audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         opened_at = as_utc(first_update.at)
         resolved = first_update.state is IncidentState.RESOLVED
         with writing(self._engine) as connection:
+            replayed = _replay_id(connection, idempotency)
+            if replayed is not None:
+                return _incidents(connection, incidents.c.id == replayed)[0]
             _check_items(connection, environment_key, item_ids)
             incident_id = _insert(
                 connection,
@@ -144,14 +159,23 @@ class SqlOperationsStore:
             )
             _link(connection, incident_items, "incident_id", incident_id, item_ids)
             _insert_update(connection, incident_id, first_update)
+            _keep(connection, idempotency, incident_id)
             record_audit(connection, audit)
             bump_revision(connection)
             return _incidents(connection, incidents.c.id == incident_id)[0]
 
     def add_incident_update(
-        self, incident_id: int, update: IncidentUpdate, audit: AuditEntry
+        self,
+        incident_id: int,
+        update: IncidentUpdate,
+        audit: AuditEntry,
+        *,
+        idempotency: ScopedKey | None = None,
     ) -> Incident:
         with writing(self._engine) as connection:
+            replayed = _replay_id(connection, idempotency)
+            if replayed is not None:
+                return _incidents(connection, incidents.c.id == replayed)[0]
             row = connection.execute(
                 select(incidents.c.state).where(incidents.c.id == incident_id)
             ).first()
@@ -166,9 +190,14 @@ class SqlOperationsStore:
                 .where(incidents.c.id == incident_id)
                 .values(state=update.state.value, resolved_at=resolved_at)
             )
+            _keep(connection, idempotency, incident_id)
             record_audit(connection, audit)
             bump_revision(connection)
             return _incidents(connection, incidents.c.id == incident_id)[0]
+
+    def replayed(self, key: ScopedKey) -> int | None:
+        with reading(self._engine) as connection:
+            return _replay_id(connection, key)
 
     def incident(self, incident_id: int) -> Incident | None:
         with reading(self._engine) as connection:
@@ -191,9 +220,12 @@ class SqlOperationsStore:
     # -- maintenance ----------------------------------------------------------------------
 
     def schedule_maintenance(
-        self, window: MaintenanceWindow, audit: AuditEntry
+        self, window: MaintenanceWindow, audit: AuditEntry, *, idempotency: ScopedKey | None = None
     ) -> MaintenanceWindow:
         with writing(self._engine) as connection:
+            replayed = _replay_id(connection, idempotency)
+            if replayed is not None:
+                return _windows(connection, maintenance_windows.c.id == replayed)[0]
             _check_items(connection, window.environment_key, window.item_ids)
             window_id = _insert(
                 connection,
@@ -206,6 +238,7 @@ class SqlOperationsStore:
                 },
             )
             _link(connection, maintenance_items, "window_id", window_id, window.item_ids)
+            _keep(connection, idempotency, window_id)
             record_audit(connection, audit)
             bump_revision(connection)
             return _windows(connection, maintenance_windows.c.id == window_id)[0]
@@ -340,6 +373,72 @@ def _item_environments(connection: Connection, item_ids: Collection[str]) -> dic
         return {}
     query = select(items.c.id, items.c.environment_key).where(items.c.id.in_(sorted(item_ids)))
     return {row.id: row.environment_key for row in connection.execute(query)}
+
+
+def _check_version(connection: Connection, item_id: str, expected: str | None) -> None:
+    """Refuse the write unless the item exists and, when `expected` is given, still has that
+    version. It runs under `writing`'s lock, which every writer of the item's manual status,
+    state and override takes first, so nothing can move the version before the write commits."""
+    row = connection.execute(select(items).where(items.c.id == item_id)).first()
+    if row is None:
+        raise unknown_item(item_id)
+    if expected is None:
+        return
+    item = Item(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        order=row.position,
+        status_code=StatusCode(row.status_code),
+        last_updated=row.last_updated,
+        description=row.description,
+    )
+    state = _stored_states(connection, [item_id]).get(item_id)
+    override = connection.execute(
+        select(item_overrides).where(item_overrides.c.item_id == item_id)
+    ).first()
+    if item_version(item, state, None if override is None else _override(override)) != expected:
+        raise version_moved(item_id)
+
+
+def _replay_id(connection: Connection, key: ScopedKey | None) -> int | None:
+    """What the first request with `key` created, while the key is kept (None without a key);
+    IdempotencyKeyReused when that request was another one."""
+    if key is None:
+        return None
+    table = idempotency_keys
+    row = connection.execute(
+        select(table.c.fingerprint, table.c.resource_id).where(
+            (table.c.principal == key.principal)
+            & (table.c.environment_key == key.environment_key)
+            & (table.c.key == key.key.value)
+            & (table.c.created_at >= as_utc(key.kept_since))
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != key.key.fingerprint:
+        raise IdempotencyKeyReused(key.key.value)
+    return int(row.resource_id)
+
+
+def _keep(connection: Connection, key: ScopedKey | None, resource_id: int) -> None:
+    """Keep `key` with what its request created; keys no longer kept are deleted first, the
+    one of the same name included."""
+    if key is None:
+        return
+    table = idempotency_keys
+    connection.execute(delete(table).where(table.c.created_at < as_utc(key.kept_since)))
+    connection.execute(
+        insert(table).values(
+            principal=key.principal,
+            environment_key=key.environment_key,
+            key=key.key.value,
+            fingerprint=key.key.fingerprint,
+            resource_id=resource_id,
+            created_at=as_utc(key.at),
+        )
+    )
 
 
 def _stored_states(connection: Connection, item_ids: Collection[str]) -> dict[str, ItemState]:

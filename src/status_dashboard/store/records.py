@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from status_dashboard.domain.audit import Page
 from status_dashboard.domain.checks import CheckDefinition, CheckSchedule
-from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.domain.errors import ConflictError, NotFoundError, VersionMismatch
 from status_dashboard.store.check_codec import push_token
 
 T = TypeVar("T")
@@ -111,6 +111,10 @@ def incident_resolved(incident_id: int) -> ConflictError:
 
 def window_cancelled(window_id: int) -> ConflictError:
     return ConflictError(f"maintenance window #{window_id} is cancelled")
+
+
+def version_moved(item_id: str) -> VersionMismatch:
+    return VersionMismatch(f"item {item_id!r} was changed by another write meanwhile")
 
 
 MONITOR_WITHIN = timedelta(seconds=30)

@@ -343,6 +343,21 @@ maintenance_items = Table(
     Index("ix_maintenance_items_item_id", "item_id"),
 )
 
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # A creating request's key (domain.idempotency), kept with what it created in the creating
+    # transaction; `resource_id` is the incident or maintenance window the request answered.
+    Column("principal", String(_NAME), primary_key=True),
+    Column("environment_key", String(_KEY), _cascade("environments.key"), primary_key=True),
+    Column("key", String(_NAME), primary_key=True),
+    Column("fingerprint", String(_KEY), nullable=False),
+    Column("resource_id", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Forgotten keys are deleted by age.
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

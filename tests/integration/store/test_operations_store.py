@@ -24,7 +24,13 @@ from integration.store.catalogs import (
 )
 from status_dashboard.domain import ids
 from status_dashboard.domain.audit import AuditEntry, AuditQuery
-from status_dashboard.domain.errors import ConflictError, NotFoundError
+from status_dashboard.domain.errors import ConflictError, NotFoundError, VersionMismatch
+from status_dashboard.domain.idempotency import (
+    KEPT_FOR,
+    IdempotencyKey,
+    IdempotencyKeyReused,
+    ScopedKey,
+)
 from status_dashboard.domain.operations import (
     Impact,
     Incident,
@@ -33,6 +39,7 @@ from status_dashboard.domain.operations import (
     MaintenanceWindow,
     Override,
 )
+from status_dashboard.domain.versions import item_version
 
 IDP, STS, BOX = (ids.item_id("prod", key) for key in ("idp", "sts", "ehbox-consult"))
 ACC_IDP = ids.item_id("acc", "idp")
@@ -153,6 +160,37 @@ def test_a_clear_whose_audit_entry_cannot_be_stored_keeps_the_override(backend: 
 
     assert backend.operations.override(IDP) == override()
     assert len(entries(backend)) == 1
+
+
+def _version(backend: Backend, item_id: str = IDP) -> str:
+    inputs = backend.operations.reconcile_inputs(NOW)
+    manual = next(i for _, i in inputs.items if i.id == item_id)
+    return item_version(manual, inputs.states.get(item_id), inputs.overrides.get(item_id))
+
+
+def test_an_override_expecting_the_version_it_replaces_is_written_once(backend: Backend) -> None:
+    read = _version(backend)
+    first, second = override(description="first"), override(description="second")
+    backend.operations.set_override(first, audit("override.set", "1"), expected=read)
+    with pytest.raises(VersionMismatch):
+        backend.operations.set_override(second, audit("override.set", "2"), expected=read)
+    with pytest.raises(VersionMismatch):
+        backend.operations.clear_override(IDP, audit("override.clear", "3"), expected=read)
+    assert backend.operations.override(IDP) == first
+    assert [e.target for e in entries(backend)] == ["1"]
+    assert backend.operations.clear_override(
+        IDP, audit("override.clear", "4"), expected=_version(backend)
+    )
+    assert backend.operations.override(IDP) is None
+
+
+def test_an_override_of_an_unknown_item_expecting_a_version_is_not_found(
+    backend: Backend,
+) -> None:
+    with pytest.raises(NotFoundError):
+        backend.operations.set_override(
+            override(item_id="0" * 32), audit("override.set", "x"), expected='"x"'
+        )
 
 
 def test_an_override_leaves_with_its_item(backend: Backend) -> None:
@@ -449,3 +487,88 @@ def test_past_and_cancelled_windows_are_listed_only_when_asked_for(backend: Back
     assert listed(include_past=False) == [upcoming, running]
     assert listed(include_past=True) == [upcoming, cancelled, running, past]
     assert listed(include_past=True, limit=1) == [upcoming, cancelled, running, past]
+
+
+# -- idempotency keys ---------------------------------------------------------------------
+
+
+def keyed(fingerprint: str = "f1", *, principal: str = "token:1", at: object = NOW) -> ScopedKey:
+    return ScopedKey(principal, "prod", IdempotencyKey("k-1", fingerprint), at)  # type: ignore[arg-type]
+
+
+def open_keyed(backend: Backend, key: ScopedKey) -> Incident:
+    return backend.operations.open_incident(
+        "prod", "Login fails", Impact.MAJOR, frozenset({IDP}), update(), "user:alice",
+        audit("incident.open", "incident:new", environment_key="prod"), idempotency=key,
+    )  # fmt: skip
+
+
+def test_an_incident_opened_again_with_its_key_is_the_first_and_written_once(
+    backend: Backend,
+) -> None:
+    first = open_keyed(backend, keyed())
+    assert backend.operations.replayed(keyed()) == first.id
+    assert open_keyed(backend, keyed(at=NOW + timedelta(minutes=5))) == first
+    assert [
+        i.id
+        for i in backend.operations.incidents(
+            "prod", open_only=False, cursor=None, limit=10
+        ).entries
+    ] == [first.id]
+    assert [e.action for e in entries(backend)] == ["incident.open"]
+
+
+def test_a_key_kept_for_another_request_is_refused_and_nothing_is_written(
+    backend: Backend,
+) -> None:
+    open_keyed(backend, keyed())
+    with pytest.raises(IdempotencyKeyReused):
+        open_keyed(backend, keyed("f2"))
+    with pytest.raises(IdempotencyKeyReused):
+        backend.operations.replayed(keyed("f2"))
+    with pytest.raises(IdempotencyKeyReused):
+        backend.operations.schedule_maintenance(
+            window(), audit("maintenance.schedule", "maintenance:new"), idempotency=keyed("f2")
+        )
+    assert (
+        len(backend.operations.incidents("prod", open_only=False, cursor=None, limit=10).entries)
+        == 1
+    )
+    assert (
+        backend.operations.maintenance_windows(
+            "prod", include_past=True, cursor=None, limit=10
+        ).entries
+        == ()
+    )
+
+
+def test_keys_are_each_principals_own_and_forgotten_after_they_are_kept(
+    backend: Backend,
+) -> None:
+    first = open_keyed(backend, keyed())
+    other = open_keyed(backend, keyed(principal="user:2"))
+    later = NOW + KEPT_FOR + timedelta(seconds=1)
+    assert backend.operations.replayed(keyed("f2", at=later)) is None
+    again = open_keyed(backend, keyed("f2", at=later))
+    assert len({first.id, other.id, again.id}) == 3
+    assert backend.operations.replayed(keyed("f2", at=later)) == again.id
+
+
+def test_an_update_and_a_window_given_again_with_their_keys_are_written_once(
+    backend: Backend,
+) -> None:
+    incident = open_incident(backend)
+    resolve = update(IncidentState.RESOLVED, "Fixed", at=LATER)
+    for _ in range(2):
+        resolved = backend.operations.add_incident_update(
+            incident.id, resolve, audit("incident.resolve", "x"), idempotency=keyed()
+        )
+    assert len(resolved.updates) == 2
+    scheduled = [
+        backend.operations.schedule_maintenance(
+            window(), audit("maintenance.schedule", "y"), idempotency=keyed("w", principal="u:2")
+        )
+        for _ in range(2)
+    ]
+    assert scheduled[0] == scheduled[1]
+    assert [e.target for e in entries(backend)].count("y") == 1

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from status_dashboard.api.admin.check_schemas import ChecksReplace
+from status_dashboard.api.admin.idempotency import KEY_CHARS, MAX_LENGTH
 from status_dashboard.api.admin.schemas import (
     EnvironmentCreate,
     EnvironmentUpdate,
@@ -47,6 +48,7 @@ def _refusals(*statuses: int) -> dict[str, Any]:
         409: "The target changed meanwhile (If-Match), or its state forbids this.",
         413: "The body is larger than 64 KiB.",
         415: "The body is not application/json.",
+        422: "The Idempotency-Key was used for another request; `issues` names the header.",
     }
     refusals = {
         str(s): {"description": words[s], "content": _PROBLEM} for s in (401, 403, *statuses)
@@ -100,7 +102,27 @@ _MOMENTS = [
     {"name": name, "in": "query", "schema": {"type": "string", "format": "date-time"}}
     for name in ("since", "until")
 ]
-_IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "description": "The item's version (its ETag); checked in the write's own transaction.",
+    "schema": {"type": "string"},
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "description": (
+        'IETF draft "The Idempotency-Key HTTP Header Field": a key of the client\'s choosing, '
+        'e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324" (quoted or bare), 1 to 255 characters of '
+        "letters, digits and - _ . : ~ + / =. Kept with what the request created for 24 hours, "
+        "per token or user and environment: a retry of the same request answers 201 with what "
+        "the first one created and creates nothing; the key with another request is a 422."
+    ),
+    "schema": {
+        "type": "string",
+        "pattern": f'^({KEY_CHARS}{{1,{MAX_LENGTH}}}|"{KEY_CHARS}{{1,{MAX_LENGTH}}}")$',
+    },
+}
 
 MODELS: tuple[type[BaseModel], ...] = (
     OverrideRequest,
@@ -184,7 +206,14 @@ def admin_paths() -> dict[str, Any]:
                     },
                 ],
             ),
-            "post": _operation("Open an incident", 201, 404, body=IncidentCreate),
+            "post": _operation(
+                "Open an incident",
+                201,
+                404,
+                422,
+                body=IncidentCreate,
+                parameters=[_IDEMPOTENCY_KEY],
+            ),
         },
         env + "/incidents/{incident_id}": {
             "parameters": [_ENV, _path("incident_id")],
@@ -193,7 +222,13 @@ def admin_paths() -> dict[str, Any]:
         env + "/incidents/{incident_id}/updates": {
             "parameters": [_ENV, _path("incident_id")],
             "post": _operation(
-                "Post an update (resolved closes it)", 201, 404, 409, body=IncidentUpdateRequest
+                "Post an update (resolved closes it)",
+                201,
+                404,
+                409,
+                422,
+                body=IncidentUpdateRequest,
+                parameters=[_IDEMPOTENCY_KEY],
             ),
         },
         env + "/maintenance": {
@@ -208,7 +243,14 @@ def admin_paths() -> dict[str, Any]:
                     {"name": "include_past", "in": "query", "schema": {"type": "boolean"}},
                 ],
             ),
-            "post": _operation("Schedule a window", 201, 404, body=MaintenanceRequest),
+            "post": _operation(
+                "Schedule a window",
+                201,
+                404,
+                422,
+                body=MaintenanceRequest,
+                parameters=[_IDEMPOTENCY_KEY],
+            ),
         },
         env + "/maintenance/{window_id}": {
             "parameters": [_ENV, _path("window_id")],

@@ -26,6 +26,7 @@ from status_dashboard.api.admin.common import (
     principal,
     services,
 )
+from status_dashboard.api.admin.idempotency import idempotency_key
 from status_dashboard.api.admin.schemas import (
     ISO_MOMENT,
     IncidentCreate,
@@ -165,7 +166,7 @@ async def open_incident(request: Request) -> Response:
     incident = await _call(
         services(request).operations.open_incident,
         who, request.path_params["environment"], new.title, new.impact, frozenset(new.item_ids),
-        new.message, IncidentState(new.state),
+        new.message, IncidentState(new.state), idempotency_key(request, new),
     )  # fmt: skip
     return json_response(incident_json(incident), 201)
 
@@ -187,6 +188,7 @@ async def post_incident_update(request: Request) -> Response:
     incident = await _call(
         services(request).operations.update_incident,
         who, request.path_params["environment"], _path_int(request, "incident_id"), update.state, update.message,
+        idempotency_key(request, update),
     )  # fmt: skip
     return json_response(incident_json(incident), 201)
 
@@ -220,10 +222,12 @@ async def edit_maintenance(request: Request) -> Response:
 async def _save_window(request: Request, window_id: int | None) -> Response:
     who = await _call(principal, request)
     plan = await body(request, MaintenanceRequest)
+    # An edit (PUT) is idempotent by nature; only a new window takes a key.
+    key = idempotency_key(request, plan) if window_id is None else None
     window = await _call(
         services(request).operations.schedule_maintenance,
         who, request.path_params["environment"], plan.title, plan.starts_at, plan.ends_at,
-        frozenset(plan.item_ids), plan.impact, plan.description, window_id,
+        frozenset(plan.item_ids), plan.impact, plan.description, window_id, key,
     )  # fmt: skip
     return json_response(window_json(window), 201 if window_id is None else 200)
 
