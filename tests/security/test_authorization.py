@@ -233,6 +233,34 @@ TABLE: dict[tuple[str, str], Row] = {
         EACH,
         lambda s, env: Call(_item(s, env, None, "/definition"), {"name": "Sandbox"}),
     ),
+    # Users span every environment: only an unscoped admin manages them.
+    (P + "/users", "GET"): Row("admin", 200, (ALL,), lambda s, t: Call(f"{API}/users")),
+    (P + "/users", "POST"): Row(
+        "admin",
+        201,
+        (ALL,),
+        lambda s, t: Call(
+            f"{API}/users",
+            {"name": s.unique("new"), "role": "viewer", "password": "a new pass phrase"},
+        ),
+    ),
+    (P + "/users/{user}", "GET"): Row(
+        "admin", 200, (ALL,), lambda s, t: Call(f"{API}/users/{s.fresh_user()}")
+    ),
+    (P + "/users/{user}", "PATCH"): Row(
+        "admin",
+        200,
+        (ALL,),
+        lambda s, t: Call(f"{API}/users/{s.fresh_user()}", {"role": "operator"}),
+    ),
+    (P + "/users/{user}/password", "POST"): Row(
+        "admin",
+        200,
+        (ALL,),
+        lambda s, t: Call(
+            f"{API}/users/{s.fresh_user()}/password", {"password": "another pass phrase"}
+        ),
+    ),
 }
 
 

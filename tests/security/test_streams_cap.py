@@ -90,3 +90,29 @@ def test_the_21st_stream_of_a_client_is_429_and_closing_one_frees_a_place(
 def test_other_answers_are_not_limited_by_open_streams(server: RunningServer) -> None:
     with httpx.Client(base_url=server.url, timeout=10.0) as client:
         assert client.get("/api/v1/dashboard", headers={"User-Agent": CONFORMING_AGENT}).is_success
+
+
+async def _behind_a_proxy(url: str) -> None:
+    """The test's own address is loopback, a trusted proxy by default: the streams it forwards
+    for one client are that client's, and another client it names has places of its own."""
+    limits = httpx.Limits(max_connections=CAP + 5)
+    first = {**HEADERS, "X-Forwarded-For": "198.51.100.7"}
+    other = {**HEADERS, "X-Forwarded-For": "198.51.100.8"}
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=10.0, limits=limits) as client,
+        AsyncExitStack() as stack,
+    ):
+        streams = [
+            await stack.enter_async_context(client.stream("GET", STREAM, headers=first))
+            for _ in range(CAP)
+        ]
+        assert [s.status_code for s in streams] == [200] * CAP
+        assert (await client.get(STREAM, headers=first)).status_code == 429
+        another = await stack.enter_async_context(client.stream("GET", STREAM, headers=other))
+        assert another.status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_streams(
+    server: RunningServer,
+) -> None:
+    asyncio.run(_behind_a_proxy(server.url))

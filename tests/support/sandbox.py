@@ -96,6 +96,10 @@ class Sandbox:
         body = {"name": self.unique("token"), "role": role, "environments": environments}
         return int(answer(self.client.post(f"{API}/tokens", json=body), 201)["id"])
 
+    def fresh_user(self) -> str:
+        body = {"name": self.unique("user"), "role": "viewer", "password": "a sandbox pass phrase"}
+        return str(answer(self.client.post(f"{API}/users", json=body), 201)["name"])
+
     def fresh_environment(self) -> str:
         key = self.unique("spare")
         body = {"key": key, "name": "Spare"}

@@ -113,7 +113,9 @@ class StatusDashboardApp:
             if path.startswith(PREFIX):
                 handler: ASGIApp = self._dashboard
                 if self._stream is not None and is_stream_path(path):
+                    # Streams are capped per client: behind a proxy, the client it names.
                     handler = self._stream
+                    scope = forwarded_scope(scope, self._parts.trusted_proxies)
                 await self._guarded(handler, scope, receive, send)
             else:
                 # The dashboard path builds no link and sets no cookie: only the rest needs

@@ -15,15 +15,14 @@ from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.errors import NotFoundError
 from status_dashboard.domain.ports import UserDirectory
 from status_dashboard.domain.users import UserChange
-from status_dashboard.service.accounts import Accounts, Forbidden, require
+from status_dashboard.service.accounts import Accounts, require, require_unscoped
 
 MAX_REFERENCE = 64
 
 
 def require_user_admin(who: Principal) -> None:
     require(who, Role.ADMIN)
-    if who.environments is not None:
-        raise Forbidden(f"{who.label} is limited to some environments; users span them all")
+    require_unscoped(who, "users span every environment")
 
 
 class UserAdmin:
