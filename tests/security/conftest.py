@@ -1,0 +1,110 @@
+"""The server the "held" suite attacks (test_held_*.py): the real `status-dashboard serve`
+process on 127.0.0.1, on SQLite and on PostgreSQL, with the demo catalog, one user per role
+(integration/web/ui_server.py) and one admin API token per role.
+
+Each suite replays attacks the service already withstands, so that they keep failing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from integration.web.ui_server import PASSWORDS, UiServer, ui_server
+
+from support.admin import ROLES, cli_output
+from support.databases import postgres_database
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+PROD_ITEM = "2c7ab1fb8df82828f961293921177004"
+"""An item of the demo's PROD environment ("WebService eHealth - IAM Connect - eXchange")."""
+ADMIN_API = "/api/admin/v1"
+
+
+@dataclass
+class HeldServer:
+    ui: UiServer
+    tokens: dict[str, str]
+    kind: str
+
+    @property
+    def url(self) -> str:
+        return self.ui.url
+
+    def api(self, role: str = "admin") -> httpx.Client:
+        """An admin API client with the token of `role`."""
+        client = self.ui.client()
+        client.headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        client.headers["Accept"] = "application/json"
+        return client
+
+    def browser(self) -> httpx.Client:
+        """A client like a browser's, signed in as nobody: keeps cookies, follows no redirect."""
+        return self.ui.client()
+
+    def audit(self) -> list[dict[str, Any]]:
+        """Every audit entry, newest first, as the admin API gives them."""
+        entries: list[dict[str, Any]] = []
+        cursor = None
+        with self.api() as api:
+            while True:
+                params: dict[str, Any] = {"limit": 500}
+                if cursor is not None:
+                    params["cursor"] = cursor
+                page = api.get(f"{ADMIN_API}/audit", params=params)
+                assert page.status_code == 200, page.text
+                document = page.json()
+                entries.extend(document["items"])
+                cursor = document["next_cursor"]
+                if cursor is None:
+                    return entries
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF_FIELD.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+@contextmanager
+def signed_in(server: HeldServer, name: str) -> Iterator[httpx.Client]:
+    """A browser-like client signed in as `name` (alice operator, victor viewer, ada admin)."""
+    with server.browser() as client:
+        token = csrf_of(client.get("/admin/login").text)
+        answer = client.post(
+            "/admin/login",
+            data={"csrf_token": token, "name": name, "password": PASSWORDS[name], "next": "/admin"},
+        )
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def held(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HeldServer]:
+    directory = tmp_path_factory.mktemp(f"held-{request.param}")
+    if request.param == "sqlite":
+        with ui_server(directory) as running:
+            yield _with_tokens(running, request.param)
+    else:
+        with postgres_database() as url, ui_server(directory, url) as running:
+            yield _with_tokens(running, request.param)
+
+
+def _with_tokens(running: UiServer, kind: str) -> HeldServer:
+    tokens = {
+        role: cli_output(
+            running.database_url, "token", "create", "--name", f"held-{role}", "--role", role
+        )
+        for role in ROLES
+    }
+    return HeldServer(running, tokens, kind)
