@@ -7,7 +7,9 @@ Each suite replays attacks the service already withstands, so that they keep fai
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,3 +110,46 @@ def _with_tokens(running: UiServer, kind: str) -> HeldServer:
         for role in ROLES
     }
     return HeldServer(running, tokens, kind)
+
+
+@dataclass
+class RawAnswer:
+    """An answer read off the socket as the server sent it: nothing parsed away."""
+
+    status: int
+    head: bytes
+    headers: list[tuple[str, bytes]]
+    body: bytes
+
+    def values(self, name: str) -> list[bytes]:
+        return [value for key, value in self.headers if key == name.lower()]
+
+
+def raw_exchange(server: HeldServer, request: bytes, *, timeout: float = 10.0) -> RawAnswer | None:
+    """`request` written as it is to the server's socket, which no HTTP client would send
+    (a bare CR in a header, a 100 KB line); the answer as sent, or None if the server closed
+    the connection without one."""
+    port = int(server.url.rsplit(":", 1)[1])
+    received = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.sendall(request)
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while chunk := connection.recv(65536):
+                received.extend(chunk)
+    if not received:
+        return None
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    status_line, *lines = head.split(b"\r\n")
+    headers = []
+    for line in lines:
+        name, _, value = line.partition(b":")
+        headers.append((name.decode("latin-1").strip().lower(), value.strip()))
+    return RawAnswer(int(status_line.split()[1]), head, headers, body)
+
+
+def raw_get(server: HeldServer, path: bytes, *headers: bytes) -> bytes:
+    """The bytes of a GET of `path` with `headers` (each a whole `Name: value` line)."""
+    host = server.url.removeprefix("http://").encode()
+    lines = [b"GET " + path + b" HTTP/1.1", b"Host: " + host, b"Connection: close", *headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, Headers
 from starlette.exceptions import HTTPException
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -52,12 +54,44 @@ async def call(function: Callable[..., T], *args: Any) -> T:
 
 
 async def read_form(request: Request) -> FormData:
+    """The request's form, read once (the CSRF check and the handler share it).
+
+    The body is counted as it arrives: a chunked body says no length, and Starlette's parser
+    bounds each field (1 MiB), not the whole, so 500 fields of 1 MiB would be held in memory."""
+    kept = getattr(request.state, "form", None)
+    if isinstance(kept, FormData):
+        return kept
     length = request.headers.get("content-length")
     if length is not None and (
         not (length.isascii() and length.isdigit()) or int(length) > MAX_FORM_BYTES
     ):
         raise FormTooLarge
-    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_FORM_BYTES:
+            raise FormTooLarge
+    form = await _parsed(request.headers, bytes(body))
+    request.state.form = form
+    return form
+
+
+async def _parsed(headers: Headers, body: bytes) -> FormData:
+    """`body` parsed as Starlette's `Request.form()` would, without files."""
+
+    async def chunks() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    content_type, _ = parse_options_header(headers.get("content-type"))
+    try:
+        if content_type == b"multipart/form-data":
+            parser = MultiPartParser(headers, chunks(), max_files=0, max_fields=MAX_FORM_FIELDS)
+            return await parser.parse()
+        if content_type == b"application/x-www-form-urlencoded":
+            return await FormParser(headers, chunks(), max_fields=MAX_FORM_FIELDS).parse()
+    except MultiPartException as exc:
+        raise HTTPException(400, exc.message) from None
+    return FormData()
 
 
 def page(ui: Ui, handler: Handler) -> Endpoint:
