@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from security.conftest import ADMIN_API, PROD_ITEM, HeldServer, signed_in
+from security.conftest import ADMIN_API, PROD_ITEM, HeldServer, csrf_of, signed_in
 from status_dashboard.api.openapi import openapi_document
 
 from support.server import CONFORMING_AGENT
@@ -265,3 +265,71 @@ def _reader(server: HeldServer, user: str | None) -> Any:
         client.headers["Accept"] = "text/html"
         return client
     return signed_in(server, user)
+
+
+NUL = "a\x00b"
+WRITES = [
+    ("POST", "/dashboards/prod/incidents", {"title": NUL, "item_ids": [PROD_ITEM], "message": "m"}, "title"),
+    ("PATCH", f"/dashboards/prod/items/{PROD_ITEM}", {"status_code": 2, "description": NUL}, "description"),
+    ("POST", "/tokens", {"name": NUL, "role": "viewer"}, "name"),
+    ("POST", "/environments", {"key": "nul", "name": NUL}, "name"),
+    ("POST", "/dashboards/prod/groups", {"key": "nul", "name": NUL}, "name"),
+    (
+        "POST",
+        "/dashboards/prod/items",
+        {"key": "nul", "group": "iam", "name": "n", "translations": {"nl": {"name": NUL}}},
+        "translations.nl.name",
+    ),
+    (
+        "PUT",
+        f"/dashboards/prod/items/{PROD_ITEM}/checks",
+        {"checks": [{"key": "c", "type": "http", "url": NUL}]},
+        "checks[0].url",
+    ),
+    ("POST", "/dashboards/prod/maintenance", {"title": "t", "description": NUL, "starts_at": "2030-01-01T10:00:00+01:00", "ends_at": "2030-01-01T11:00:00+01:00"}, "description"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"), WRITES, ids=[w[3] + " of " + w[1] for w in WRITES]
+)
+def test_a_nul_in_a_text_the_api_takes_is_a_400_naming_it(
+    held: HeldServer, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    before = _data(held)
+    with held.api() as api:
+        answer = api.request(method, ADMIN_API + path, json=body)
+    assert answer.status_code == 400, answer.text
+    assert [issue["name"] for issue in answer.json()["issues"]] == [field]
+    assert _data(held) == before
+
+
+UI_FORMS = [
+    ("/admin/env/prod/incidents", "/admin/env/prod/incidents/new", {"title": NUL, "impact": "minor", "state": "investigating", "item_ids": PROD_ITEM, "message": "m"}, "title"),
+    ("/admin/env/prod/maintenance", "/admin/env/prod/maintenance/new", {"title": "t", "starts_at": "2030-01-01T10:00", "ends_at": "2030-01-01T11:00", "impact": "minor", "description": NUL}, "description"),
+    (f"/admin/env/prod/items/{PROD_ITEM}/override", "/admin/env/prod", {"status_code": "2", "description": NUL, "back": "board"}, "description"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "page", "fields", "field"), UI_FORMS, ids=[f[3] + " of " + f[0] for f in UI_FORMS]
+)
+def test_a_nul_in_a_form_field_is_a_400_next_to_it(
+    held: HeldServer, path: str, page: str, fields: dict[str, str], field: str
+) -> None:
+    before = _data(held)
+    with signed_in(held, "alice") as browser:
+        token = csrf_of(browser.get(page).text)
+        answer = browser.post(path, data={"csrf_token": token, **fields})
+    assert answer.status_code == 400, answer.text[:300]
+    assert field in answer.text
+    assert _data(held) == before
+
+
+def test_a_nul_in_the_sign_in_name_is_a_400(held: HeldServer) -> None:
+    with held.browser() as browser:
+        token = csrf_of(browser.get("/admin/login").text)
+        answer = browser.post(
+            "/admin/login", data={"csrf_token": token, "name": NUL, "password": "x"}
+        )
+    assert answer.status_code == 400
