@@ -154,6 +154,10 @@ def test_signing_in_never_sends_the_browser_elsewhere(held: HeldServer, address:
                 "next": address,
             },
         )
+        if "\x00" in address:  # a NUL is refused next to the field: nobody is signed in
+            assert answer.status_code == 400
+            assert "location" not in answer.headers
+            return
         assert answer.status_code == 303
         assert _stays_here(held, answer.headers["location"]) is None
         assert [c for c in browser.cookies.jar if c.name != "sd_session"] == []
