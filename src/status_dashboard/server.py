@@ -36,7 +36,9 @@ from status_dashboard.access_log import ACCESS_FORMAT, access_log_config
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_HEAD_BYTES = 64 * 1024
-"""Request heads past this size are refused by the server before they reach the application."""
+"""Granian's read buffer: a request line past it is refused (414) before it reaches the
+application. One header line is refused only past about 400 KiB (Granian's own default), as
+tests/security/test_held_oversized.py records."""
 
 MAX_REQUESTS_IN_FLIGHT = 20_000
 """An open live stream is a request in flight for as long as it lasts. Granian's default, the

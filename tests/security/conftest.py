@@ -1,90 +1,155 @@
-"""Helpers of the security tests: sign in through the form, forge a cookie as someone who knows
-the session secret would, read the audit log, and run the command line."""
+"""The server the "held" suite attacks (test_held_*.py): the real `status-dashboard serve`
+process on 127.0.0.1, on SQLite and on PostgreSQL, with the demo catalog, one user per role
+(integration/web/ui_server.py) and one admin API token per role.
+
+Each suite replays attacks the service already withstands, so that they keep failing.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
-import subprocess
-import sys
+import contextlib
+import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import itsdangerous
+import pytest
 
-from integration.web.conftest import csrf_of
-from integration.web.ui_server import SESSION_SECRET, UiServer
-from status_dashboard.domain.audit import AuditEntry, AuditQuery
-from status_dashboard.store.audit import SqlAuditLog
-from status_dashboard.store.engine import create_engine_for
+from integration.web.ui_server import PASSWORDS, UiServer, ui_server
+
+from support.admin import ROLES, cli_output
+from support.databases import postgres_database
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+PROD_ITEM = "2c7ab1fb8df82828f961293921177004"
+"""An item of the demo's PROD environment ("WebService eHealth - IAM Connect - eXchange")."""
+ADMIN_API = "/api/admin/v1"
 
 
-def sign_in_form(client: httpx.Client, name: str, password: str, **headers: str) -> httpx.Response:
-    """One attempt through the sign-in form, as a browser sends it."""
-    token = csrf_of(client.get("/admin/login", headers=headers).text)
-    return client.post(
-        "/admin/login",
-        data={"csrf_token": token, "name": name, "password": password, "next": "/admin"},
-        headers=headers,
-    )
+@dataclass
+class HeldServer:
+    ui: UiServer
+    tokens: dict[str, str]
+    kind: str
+
+    @property
+    def url(self) -> str:
+        return self.ui.url
+
+    def api(self, role: str = "admin") -> httpx.Client:
+        """An admin API client with the token of `role`."""
+        client = self.ui.client()
+        client.headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        client.headers["Accept"] = "application/json"
+        return client
+
+    def browser(self) -> httpx.Client:
+        """A client like a browser's, signed in as nobody: keeps cookies, follows no redirect."""
+        return self.ui.client()
+
+    def audit(self) -> list[dict[str, Any]]:
+        """Every audit entry, newest first, as the admin API gives them."""
+        entries: list[dict[str, Any]] = []
+        cursor = None
+        with self.api() as api:
+            while True:
+                params: dict[str, Any] = {"limit": 500}
+                if cursor is not None:
+                    params["cursor"] = cursor
+                page = api.get(f"{ADMIN_API}/audit", params=params)
+                assert page.status_code == 200, page.text
+                document = page.json()
+                entries.extend(document["items"])
+                cursor = document["next_cursor"]
+                if cursor is None:
+                    return entries
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF_FIELD.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
 
 
 @contextmanager
-def signed_in(server: UiServer, name: str, password: str) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        answer = sign_in_form(client, name, password)
+def signed_in(server: HeldServer, name: str) -> Iterator[httpx.Client]:
+    """A browser-like client signed in as `name` (alice operator, victor viewer, ada admin)."""
+    with server.browser() as client:
+        token = csrf_of(client.get("/admin/login").text)
+        answer = client.post(
+            "/admin/login",
+            data={"csrf_token": token, "name": name, "password": PASSWORDS[name], "next": "/admin"},
+        )
         assert answer.status_code == 303, answer.text
         yield client
 
 
-def forged_cookie(session: dict[str, Any], secret: str = SESSION_SECRET) -> str:
-    """The `sd_session` value Starlette's SessionMiddleware would set for `session`."""
-    data = base64.b64encode(json.dumps(session).encode("utf-8"))
-    return itsdangerous.TimestampSigner(secret).sign(data).decode("utf-8")
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def held(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HeldServer]:
+    directory = tmp_path_factory.mktemp(f"held-{request.param}")
+    if request.param == "sqlite":
+        with ui_server(directory) as running:
+            yield _with_tokens(running, request.param)
+    else:
+        with postgres_database() as url, ui_server(directory, url) as running:
+            yield _with_tokens(running, request.param)
 
 
-def session_cookie(client: httpx.Client) -> str:
-    value = client.cookies.get("sd_session")
-    assert value, "the client has no session cookie"
-    return value
+def _with_tokens(running: UiServer, kind: str) -> HeldServer:
+    tokens = {
+        role: cli_output(
+            running.database_url, "token", "create", "--name", f"held-{role}", "--role", role
+        )
+        for role in ROLES
+    }
+    return HeldServer(running, tokens, kind)
 
 
-def with_cookie(server: UiServer, cookie: str) -> httpx.Client:
-    """A new client (another browser, or a thief) holding a copy of `cookie`."""
-    client = server.client()
-    client.cookies.set("sd_session", cookie, domain="127.0.0.1", path="/admin")
-    return client
+@dataclass
+class RawAnswer:
+    """An answer read off the socket as the server sent it: nothing parsed away."""
+
+    status: int
+    head: bytes
+    headers: list[tuple[str, bytes]]
+    body: bytes
+
+    def values(self, name: str) -> list[bytes]:
+        return [value for key, value in self.headers if key == name.lower()]
 
 
-def audit_entries(database_url: str, **query: str) -> list[AuditEntry]:
-    engine = create_engine_for(database_url)
-    try:
-        found = SqlAuditLog(engine).entries(AuditQuery(**query), cursor=None, limit=500)
-    finally:
-        engine.dispose()
-    return list(found.entries)
+def raw_exchange(server: HeldServer, request: bytes, *, timeout: float = 10.0) -> RawAnswer | None:
+    """`request` written as it is to the server's socket, which no HTTP client would send
+    (a bare CR in a header, a 100 KB line); the answer as sent, or None if the server closed
+    the connection without one."""
+    port = int(server.url.rsplit(":", 1)[1])
+    received = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.sendall(request)
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while chunk := connection.recv(65536):
+                received.extend(chunk)
+    if not received:
+        return None
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    status_line, *lines = head.split(b"\r\n")
+    headers = []
+    for line in lines:
+        name, _, value = line.partition(b":")
+        headers.append((name.decode("latin-1").strip().lower(), value.strip()))
+    return RawAnswer(int(status_line.split()[1]), head, headers, body)
 
 
-def cli(
-    database_url: str, *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "status_dashboard", *args, "--database", database_url],
-        input=stdin, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-
-
-def create_user(database_url: str, name: str, role: str, password: str) -> None:
-    done = cli(
-        database_url,
-        "user",
-        "create",
-        name,
-        "--role",
-        role,
-        "--password-stdin",
-        stdin=password + "\n",
-    )
-    assert done.returncode == 0, done.stderr
+def raw_get(server: HeldServer, path: bytes, *headers: bytes) -> bytes:
+    """The bytes of a GET of `path` with `headers` (each a whole `Name: value` line)."""
+    host = server.url.removeprefix("http://").encode()
+    lines = [b"GET " + path + b" HTTP/1.1", b"Host: " + host, b"Connection: close", *headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"

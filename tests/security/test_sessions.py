@@ -19,7 +19,7 @@ from integration.web.ui_server import (
     prepared_database,
     ui_server,
 )
-from security.conftest import (
+from security.sessions_support import (
     audit_entries,
     cli,
     create_user,

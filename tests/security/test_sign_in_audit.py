@@ -9,7 +9,7 @@ import pytest
 
 from integration.web.conftest import csrf_of
 from integration.web.ui_server import PASSWORDS, UiServer, ui_server
-from security.conftest import audit_entries, sign_in_form
+from security.sessions_support import audit_entries, sign_in_form
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from integration.web.ui_server import PASSWORDS, SESSION_SECRET, UiServer, prepared_database
-from security.conftest import audit_entries, sign_in_form
+from security.sessions_support import audit_entries, sign_in_form
 from status_dashboard.bootstrap import ServerRuntime, open_stores
 from status_dashboard.config import Settings
 from status_dashboard.domain.accounts import Role

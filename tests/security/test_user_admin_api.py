@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from security.conftest import audit_entries, sign_in_form
+from security.sessions_support import audit_entries, sign_in_form
 
 from support.admin import Admin, admin_server
 

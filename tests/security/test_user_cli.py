@@ -3,7 +3,7 @@ database: each change audited, the last enabled admin kept."""
 
 from __future__ import annotations
 
-from security.conftest import audit_entries, cli, create_user
+from security.sessions_support import audit_entries, cli, create_user
 
 
 def _lines(database_url: str) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from integration.web.conftest import csrf_of
 from integration.web.ui_server import PASSWORDS, UiServer, ui_server
-from security.conftest import audit_entries, signed_in
+from security.sessions_support import audit_entries, signed_in
 
 
 @pytest.fixture(scope="module")

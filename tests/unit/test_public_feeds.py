@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -234,6 +234,14 @@ def test_the_ics_bytes_parse_back_to_the_same_events() -> None:
     assert b"\r\n" in body
 
 
+def test_an_environment_name_over_two_lines_is_one_line_of_the_calendar() -> None:
+    env = replace(_env(), name="PROD\r\nURL:javascript:alert(1)")
+    body = feed_formats.ics(calendar_document(env, [_window()], _links(env), NOW))
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["NAME"]) == "PROD URL:javascript:alert(1) maintenance"
+    assert str(calendar["URL"]) == BASE
+
+
 # -- formats -----------------------------------------------------------------------------------
 
 
@@ -264,6 +272,18 @@ def test_the_rss_channel_links_to_the_page_and_its_items_to_their_own() -> None:
     assert channel.findtext("link") == BASE
     assert [i.findtext("link") for i in channel.iter("item")] == [BASE, f"{BASE}history#incident-7"]
     assert channel.findtext("lastBuildDate") == "Wed, 11 Mar 2026 12:00:00 +0000"
+
+
+def test_an_rss_description_is_html_that_shows_what_was_typed() -> None:
+    # Readers take an item's description as HTML: text typed as markup must stay text there.
+    window = replace(_window(), description="<script>alert(1)</script>")
+    document = feed_document(_env(), [], [window], _links(), ZONE)
+    channel = _xml(feed_formats.rss(document)).find("channel")
+    assert channel is not None
+    description = channel.findtext("item/description")
+    assert description is not None
+    assert "<script>" not in description
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in description
 
 
 def test_the_same_data_gives_the_same_bytes() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any, Literal
 
 # The libraries are imported on the first feed a process writes, not at start-up: together they
@@ -101,8 +102,10 @@ def _generator(document: FeedDocument, kind: str) -> Any:
         item.published(entry.published)
         item.updated(entry.updated)
         item.content(entry.content_html, type="html")
-        # Also RSS's description; the HTML content becomes RSS's content:encoded.
-        item.summary(entry.summary)
+        # Also RSS's description; the HTML content becomes RSS's content:encoded. Readers take
+        # an RSS description as HTML (entity-encoded, by the RSS profile), so the plain text is
+        # escaped into HTML first: a title typed as `<script>` is shown, never run, there.
+        item.summary(escape(entry.summary), type="html")
         for term in entry.categories:
             item.category(term=term)
     return feed

@@ -287,7 +287,9 @@ def calendar_document(
 ) -> CalendarDocument:
     """The maintenance calendar: windows of the last 30 days and every upcoming one."""
     names = item_names(environment)
-    name = xml_text(environment.name)
+    # The calendar's name and description are written as they are (the writer escapes line
+    # breaks in events' texts only): a name typed over two lines would break the document.
+    name = " ".join(xml_text(environment.name).splitlines())
     return CalendarDocument(
         uid=str(uuid.uuid5(uuid.NAMESPACE_URL, links.feed("ics"))),
         name=f"{name} maintenance",

@@ -15,7 +15,12 @@ from status_dashboard.web.render import ZONE
 
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    if "\x00" in value:
+        # PostgreSQL cannot store or compare text holding a NUL (it errs, a 500).
+        raise InvalidInput(name, "must not contain a NUL character")
+    return value
 
 
 def optional_text(form: FormData, name: str) -> str | None:

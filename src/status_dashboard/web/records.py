@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from status_dashboard.domain.accounts import Principal
 from status_dashboard.domain.audit import AuditQuery
+from status_dashboard.service.accounts import InvalidInput
 from status_dashboard.web.context import Ui
 from status_dashboard.web.guard import call, page
 from status_dashboard.web.paging import cursor_of, next_url
@@ -20,6 +21,10 @@ MAX_FILTER = 200
 
 async def audit_log(request: Request, ui: Ui, who: Principal) -> Response:
     filters = {name: request.query_params.get(name, "").strip()[:MAX_FILTER] for name in FILTERS}
+    for name, value in filters.items():
+        # PostgreSQL cannot compare text holding a NUL (it errs); nothing stored holds one.
+        if "\x00" in value:
+            raise InvalidInput(name, "must not contain a NUL character")
     query = AuditQuery(
         actor=filters["actor"] or None,
         action=filters["action"] or None,

@@ -73,15 +73,41 @@ async def body(request: Request, model: type[M]) -> M:
     if content_type not in ("application/json", "application/merge-patch+json", ""):
         raise ProblemError(Problem(415, "the request body must be application/json"))
     try:
-        orjson.loads(bytes(raw) or b"null")
+        document = orjson.loads(bytes(raw) or b"null")
     except orjson.JSONDecodeError as exc:
         issue = InputIssue("body", "body", f"not valid JSON: {exc.msg} at position {exc.pos}")
         raise ProblemError(Problem(400, "the request body is not valid JSON", (issue,))) from None
+    nul = _nul_in(document, "")
+    if nul is not None:
+        # PostgreSQL cannot store text holding a NUL (it errs, a 500), so none is taken.
+        issue = InputIssue("body", nul or "body", "must not contain a NUL character (\\u0000)")
+        raise ProblemError(Problem(400, f"invalid body: {nul or 'body'}", (issue,)))
     try:
         # JSON mode, strict: "2" is not a status code and a string is a string, as documented.
         return model.model_validate_json(bytes(raw) or b"null")
     except ValidationError as exc:
         raise ProblemError(validation_problem(exc, "body")) from None
+
+
+def _nul_in(value: Any, where: str) -> str | None:
+    """Where in a JSON document a text (a value or a key) holds a NUL, as `checks[0].url`;
+    None if none does."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            if "\x00" in key:
+                return name
+            found = _nul_in(item, name)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_in(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def validation_problem(exc: ValidationError, location: str) -> Problem:

@@ -83,6 +83,16 @@ def _query_moment(request: Request, name: str) -> datetime | None:
         raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,))) from None
 
 
+def _query_text(request: Request, name: str) -> str | None:
+    """An exact-text filter. A NUL is refused here: PostgreSQL cannot compare text holding one
+    (it errs), and nothing stored can hold one, so it could only ever match nothing."""
+    raw = request.query_params.get(name)
+    if raw is not None and "\x00" in raw:
+        issue = InputIssue("query", name, "must not contain a NUL character", raw[:40])
+        raise ProblemError(Problem(400, f"invalid query parameter {name}", (issue,)))
+    return raw
+
+
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -247,12 +257,11 @@ async def cancel_maintenance(request: Request) -> Response:
 async def audit_log(request: Request) -> Response:
     who = await _call(principal, request)
     cursor, limit = paging(request)
-    params = request.query_params
     query = AuditQuery(
-        actor=params.get("actor"),
-        action=params.get("action"),
-        target=params.get("target"),
-        environment_key=params.get("environment"),
+        actor=_query_text(request, "actor"),
+        action=_query_text(request, "action"),
+        target=_query_text(request, "target"),
+        environment_key=_query_text(request, "environment"),
         since=_query_moment(request, "since"),
         until=_query_moment(request, "until"),
     )
