@@ -9,6 +9,7 @@ A POST route of the UI without a case below fails `test_every_form_of_the_ui_is_
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -163,6 +164,42 @@ def _cancel_form(server: HeldServer, client: httpx.Client) -> tuple[str, dict[st
     return window + "/cancel", {"csrf_token": _token_on(client, "/admin/env/prod/maintenance")}
 
 
+def _new_user(server: HeldServer) -> int:
+    body = {
+        "name": f"csrf-{secrets.token_hex(4)}",
+        "role": "viewer",
+        "password": "a target pass phrase",
+    }
+    return int(_created(server, "POST", f"{ADMIN_API}/users", body)["id"])
+
+
+def _create_user_form(server: HeldServer, client: httpx.Client) -> tuple[str, dict[str, str]]:
+    return "/admin/users", {
+        "csrf_token": _token_on(client, "/admin/users"),
+        "name": f"made-{secrets.token_hex(4)}",
+        "role": "viewer",
+        "password": "a form pass phrase",
+    }
+
+
+def _role_form(server: HeldServer, client: httpx.Client) -> tuple[str, dict[str, str]]:
+    page = f"/admin/users/{_new_user(server)}"
+    return page + "/role", {"csrf_token": _token_on(client, "/admin/users"), "role": "admin"}
+
+
+def _disabled_form(server: HeldServer, client: httpx.Client) -> tuple[str, dict[str, str]]:
+    page = f"/admin/users/{_new_user(server)}"
+    return page + "/disabled", {"csrf_token": _token_on(client, "/admin/users"), "disabled": "yes"}
+
+
+def _password_form(server: HeldServer, client: httpx.Client) -> tuple[str, dict[str, str]]:
+    page = f"/admin/users/{_new_user(server)}"
+    return page + "/password", {
+        "csrf_token": _token_on(client, "/admin/users"),
+        "password": "another form pass phrase",
+    }
+
+
 FORMS = [
     Form("/admin/login", "signing in", None, _sign_in_form),
     Form("/admin/logout", "signing out", "alice", _sign_out_form),
@@ -198,6 +235,10 @@ FORMS = [
         "alice",
         _cancel_form,
     ),
+    Form("/admin/users", "creating a user", "ada", _create_user_form),
+    Form("/admin/users/{user_id:int}/role", "changing a user's role", "ada", _role_form),
+    Form("/admin/users/{user_id:int}/disabled", "disabling a user", "ada", _disabled_form),
+    Form("/admin/users/{user_id:int}/password", "setting a user's password", "ada", _password_form),
 ]
 NOT_A_FORM = {"/admin/{rest:path}": "the UI's 404 page for any other address"}
 """POST routes of the UI that take no form: they answer 404 and write nothing."""
@@ -286,7 +327,7 @@ def ui_post_routes(server: HeldServer) -> dict[str, BaseRoute]:
     settings = Settings(
         database_url=SecretStr(server.ui.database_url),
         monitor=False,
-        session_secret=SecretStr("held-route-table-secret-" + "x" * 32),
+        session_secret=SecretStr(secrets.token_urlsafe(48)),
     )
     runtime = ServerRuntime(settings, open_stores(settings))
     try:

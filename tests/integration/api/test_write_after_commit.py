@@ -11,6 +11,7 @@ away would, until the test lets it back.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from pydantic import SecretStr
 
 from status_dashboard.bootstrap import ServerRuntime, open_stores
 from status_dashboard.config import Settings
-from status_dashboard.domain.accounts import Role
+from status_dashboard.domain.accounts import Principal, Role
 from status_dashboard.domain.ports import OperationsStore
 from status_dashboard.store.errors import StoreUnavailable
 
@@ -89,7 +90,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
         cli_output(url, "db", "upgrade")
         settings = Settings(
             database_url=SecretStr(url),
-            session_secret=SecretStr("after-commit-tests-session-secret-0123"),
+            session_secret=SecretStr(secrets.token_urlsafe(48)),
             monitor=False,
             demo=True,
             refresh_interval=0.2,
@@ -99,7 +100,9 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
         runtime = ServerRuntime(settings, dataclasses.replace(stores, operations=fault))  # type: ignore[arg-type]
         try:
             runtime.load_startup_catalog()
-            token = runtime.accounts.create_token("op", Role.OPERATOR, None, None, "test")
+            token = runtime.accounts.create_token(
+                Principal.system("test"), "op", Role.OPERATOR, None, None
+            )
             with serving_in_thread(runtime.app()) as served_url:
                 yield Served(served_url, token.secret, fault)
         finally:
