@@ -289,6 +289,7 @@ def _state(row: Row[Any]) -> CheckState:
         consecutive_successes=row.consecutive_successes,
         last_result_at=row.last_result_at,
         last_reason=row.last_reason,
+        settled=bool(row.settled),
     )
 
 
@@ -299,6 +300,7 @@ def _state_values(state: CheckState) -> dict[str, Any]:
         "consecutive_successes": state.consecutive_successes,
         "last_result_at": None if state.last_result_at is None else as_utc(state.last_result_at),
         "last_reason": state.last_reason,
+        "settled": state.settled,
     }
 
 

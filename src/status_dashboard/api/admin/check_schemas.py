@@ -193,6 +193,7 @@ def check_json(check: StoredCheck) -> dict[str, Any]:
             "failing": state.failing,
             "consecutive_failures": state.consecutive_failures,
             "consecutive_successes": state.consecutive_successes,
+            "settled": state.settled,
             "last_result_at": _moment(state.last_result_at),
             "last_reason": state.last_reason,
             "next_due": check.next_due.isoformat(),
