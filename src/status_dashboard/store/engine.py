@@ -15,11 +15,12 @@ connection after `POOL_WAIT_S`; all of them as `StoreUnavailable`.
 
 A server that is there but does not answer (frozen, or a statement stuck behind a lock) is
 bounded too, by `timeout_s` (the setting `database_timeout`, default `DEFAULT_TIMEOUT_S`):
-PostgreSQL cancels a statement or a lock wait past it (`statement_timeout`, `lock_timeout`), the
-kernel gives up on a connection whose packets go unacknowledged that long (`tcp_user_timeout`)
-and probes idle ones (TCP keepalives), and `store.watchdog` ends any call still unanswered at
-the bound from the client's side, which is what catches a frozen server whose kernel still
-acknowledges every packet. Migrations run unbounded: an operator runs them and they may be long.
+PostgreSQL cancels a statement or a lock wait a little before it (`statement_timeout` and
+`lock_timeout` at `SERVER_SHARE` of it), the kernel gives up on a connection whose packets go
+unacknowledged that long (`tcp_user_timeout`) and probes idle ones (TCP keepalives), and
+`store.watchdog` ends any call still unanswered at the bound from the client's side, which is
+what catches a frozen server whose kernel still acknowledges every packet. Migrations run
+unbounded: an operator runs them and they may be long.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ CONNECT_TIMEOUT_S = 5
 """How long a new PostgreSQL connection may take; also keeps /health and startup from hanging."""
 DEFAULT_TIMEOUT_S = 5.0
 """How long one PostgreSQL statement, commit or rollback may take unless the settings say."""
+SERVER_SHARE = 0.8
+"""PostgreSQL's own `statement_timeout` and `lock_timeout`, as a share of the bound."""
 KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT = 10, 5, 3
 """An idle connection to a machine that went away is found dead after 10 + 3 x 5 s."""
 POOL_WAIT_S = 5.0
@@ -155,6 +158,9 @@ def _postgres_engine(url: URL, timeout_s: float | None) -> sqlalchemy.Engine:
 def _bounds(url: URL, timeout_s: float) -> dict[str, Any]:
     """libpq parameters that bound what the server and the kernel wait for."""
     bound_ms = max(1, round(timeout_s * 1000))
+    # The server gives up first: its cancel leaves the connection usable, where the watchdog's
+    # (at the bound itself) has to end it.
+    server_ms = max(1, round(bound_ms * SERVER_SHARE))
     bounds: dict[str, Any] = {
         "keepalives": 1,
         "keepalives_idle": KEEPALIVE_IDLE_S,
@@ -163,7 +169,7 @@ def _bounds(url: URL, timeout_s: float) -> dict[str, Any]:
         "tcp_user_timeout": bound_ms,
     }
     if "options" not in url.query:
-        bounds["options"] = f"-c statement_timeout={bound_ms} -c lock_timeout={bound_ms}"
+        bounds["options"] = f"-c statement_timeout={server_ms} -c lock_timeout={server_ms}"
     return {name: value for name, value in bounds.items() if name not in url.query}
 
 
