@@ -51,11 +51,16 @@ class _Watchdog:
         """Shut the socket `fd` down if the block is still running after `bound_s` seconds; the
         yielded function tells whether that happened."""
         number = next(self._numbers)
+        deadline = time.monotonic() + bound_s
         with self._condition:
             self._start()
             self._watched[number] = fd
-            heapq.heappush(self._deadlines, (time.monotonic() + bound_s, number))
-            self._condition.notify()
+            # The thread sleeps until the earliest deadline: it needs waking only when this one
+            # comes sooner, which with one bound for all is rare (no thread switch per call).
+            sooner = not self._deadlines or deadline < self._deadlines[0][0]
+            heapq.heappush(self._deadlines, (deadline, number))
+            if sooner:
+                self._condition.notify()
 
         def fired() -> bool:
             with self._condition:
