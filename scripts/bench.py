@@ -6,8 +6,9 @@ service answered, and drives each in turn with wrk on the 200 and the 304 path. 
 Markdown table and writes it into docs/performance.md (docs/performance.md says what is measured).
 The monitor's cases follow, then the status pages (bench_pages: each page's first HTML response
 and a first visit's weight), 5,000 live-update (SSE) streams, the SDK's parsing, and the
-simulator (1,000 polling clients and a memory soak), and two replicas on PostgreSQL behind nginx
-(bench_scale), and hostile monitored services against the public API (bench_hostile), each
+simulator (1,000 polling clients and a memory soak), two replicas on PostgreSQL behind nginx
+(bench_scale), hostile monitored services against the public API (bench_hostile), and ten
+minutes of mixed load against one process's memory (bench_memory), each
 with its own block in the same document; `--only` runs one part.
 Exits 0 whether or not the targets are met: a missed target is a measurement, printed as FAIL.
 Exits 1 when the bench itself cannot run, 130 when interrupted.
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bench_hostile
+import bench_memory
 import bench_monitor
 import bench_monitor_report as mrep
 import bench_nginx
@@ -75,9 +77,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     parser.add_argument(
         "--only",
-        choices=("api", "monitor", "pages", "sse", "simulator", "sdk", "scale", "hostile"),
+        choices=(
+            "api",
+            "monitor",
+            "pages",
+            "sse",
+            "simulator",
+            "sdk",
+            "scale",
+            "hostile",
+            "memory",
+        ),
         help="run the API, the monitor, the status pages, the live-update (SSE), the simulator, "
-        "the SDK or the scale (two replicas on PostgreSQL behind nginx) cases alone",
+        "the SDK, the scale (two replicas on PostgreSQL behind nginx) or the memory (ten "
+        "minutes of mixed load) cases alone",
     )
     parser.add_argument(
         "--soak-seconds",
@@ -370,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n" + bench_scale.run(write_doc=not args.no_write))
         if args.only in (None, "hostile"):
             print("\n" + bench_hostile.run(write_doc=not args.no_write))
+        if args.only in (None, "memory"):
+            print("\n" + bench_memory.run(write_doc=not args.no_write))
     except (BenchSetupError, wrk.WrkError, subprocess.CalledProcessError, OSError) as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1

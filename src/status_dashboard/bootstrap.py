@@ -130,7 +130,7 @@ class Stores:
 
 
 def open_stores(settings: Settings) -> Stores:
-    engine = create_engine_for(settings.database)
+    engine = create_engine_for(settings.database, timeout_s=settings.database_timeout)
     return Stores(
         SqlDashboardStore(engine),
         SqlClientRegister(engine, settings.max_clients_per_environment),

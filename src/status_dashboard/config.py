@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         gt=0,
         description="how often the store is polled while PostgreSQL change notices arrive, s",
     )
+    database_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="how long one PostgreSQL statement, commit or rollback may go unanswered "
+        "before the request fails with a 503, s",
+    )
     listen_database_url: SecretStr | None = None
     """Where the change listener (PostgreSQL) connects, when `database_url` goes through a pooler
     that cannot LISTEN (PgBouncer in transaction mode); `database_url` unless set."""

@@ -188,6 +188,30 @@ class OwnPostgres:
         self._process = None
         _wait_until_gone(killed)
 
+    def freeze(self) -> None:
+        """SIGSTOP to the postmaster and every child of it: the server is there, its kernel
+        still accepts connections and acknowledges packets, but nothing answers (a paused VM, a
+        process stuck on a dead disk). `thaw` undoes it; call it in a `finally`."""
+        process = self._process
+        if process is None:
+            raise AssertionError("the own PostgreSQL is not running")
+        # The postmaster first, so that it forks no backend between the listing and the stop.
+        os.kill(process.pid, signal.SIGSTOP)
+        for pid in _children_of(process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT to the children, then the postmaster: the server answers again."""
+        process = self._process
+        if process is None:
+            return
+        for pid in _children_of(process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGCONT)
+
     def create_database(self, name: str) -> str:
         """A new, empty database on the server; its SQLAlchemy URL."""
         with self._connect(autocommit=True) as connection:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from status_dashboard.domain.checks import CheckResult, CheckSchedule
+from status_dashboard.domain.effective import EffectiveStatus, StatusInputs, effective_status
 from status_dashboard.domain.monitoring import (
     CheckState,
     item_verdict,
@@ -14,6 +15,7 @@ from status_dashboard.domain.monitoring import (
     next_check_state,
     next_due,
 )
+from status_dashboard.domain.status import StatusCode
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SCHEDULE = CheckSchedule(interval_s=30, timeout_s=5, fail_threshold=2, recover_threshold=2)
@@ -71,9 +73,10 @@ def test_a_fresh_failing_check_disrupts_its_item_with_its_reason() -> None:
 
 
 def test_results_older_than_three_intervals_are_stale() -> None:
-    state = _run("s")
-    assert item_verdict([(state, SCHEDULE)], T0 + timedelta(seconds=90)).fresh  # type: ignore[union-attr]
-    verdict = item_verdict([(state, SCHEDULE)], T0 + timedelta(seconds=91))
+    schedule = CheckSchedule(interval_s=30, timeout_s=5, recover_threshold=1)
+    state = _run("s", schedule)
+    assert item_verdict([(state, schedule)], T0 + timedelta(seconds=90)).fresh  # type: ignore[union-attr]
+    verdict = item_verdict([(state, schedule)], T0 + timedelta(seconds=91))
     assert verdict is not None
     assert not verdict.fresh
 
@@ -137,3 +140,70 @@ def test_a_lease_lasts_the_checks_timeout_and_the_grace() -> None:
     grace = timedelta(seconds=10)
 
     assert lease_expiry(T0, SCHEDULE, grace) == T0 + timedelta(seconds=15)
+
+
+# -- no data is not good news ------------------------------------------------------------------
+
+
+def _item_after(outcomes: str, schedule: CheckSchedule) -> EffectiveStatus:
+    """The status of an item with one check, one interval after `outcomes` ran."""
+    state = CheckState()
+    for n, outcome in enumerate(outcomes):
+        ok = outcome == "s"
+        at = T0 + n * schedule.interval
+        result = CheckResult(ok, "ok" if ok else "no push yet", at, 1.0)
+        state = next_check_state(state, result, schedule)
+    now = T0 + max(len(outcomes) - 1, 0) * schedule.interval + timedelta(seconds=1)
+    verdict = item_verdict([(state, schedule)], now)
+    return effective_status(StatusInputs(StatusCode.OPERATIONAL, None, checks=verdict), now)
+
+
+@pytest.mark.parametrize(
+    ("fail_threshold", "recover_threshold", "outcomes", "status"),
+    [
+        (2, 1, "", StatusCode.UNKNOWN),
+        (2, 1, "f", StatusCode.UNKNOWN),  # a failure below the threshold is no good news
+        (3, 1, "ff", StatusCode.UNKNOWN),
+        (5, 1, "ffff", StatusCode.UNKNOWN),
+        (2, 1, "ff", StatusCode.DISRUPTED),
+        (2, 1, "s", StatusCode.OPERATIONAL),
+        (2, 1, "fs", StatusCode.OPERATIONAL),
+        (2, 3, "s", StatusCode.UNKNOWN),
+        (2, 3, "ss", StatusCode.UNKNOWN),
+        (2, 3, "sfs", StatusCode.UNKNOWN),  # not in a row
+        (2, 3, "sss", StatusCode.OPERATIONAL),
+        (2, 3, "fsss", StatusCode.OPERATIONAL),
+        (2, 1, "sf", StatusCode.OPERATIONAL),  # once passing, one failure keeps it passing
+        (3, 2, "ssff", StatusCode.OPERATIONAL),
+        (3, 2, "ssfff", StatusCode.DISRUPTED),
+        (2, 2, "ffs", StatusCode.DISRUPTED),  # once failing, it stays so until it recovers
+        (2, 2, "ffss", StatusCode.OPERATIONAL),
+        (2, 2, "ffssf", StatusCode.OPERATIONAL),
+    ],
+)
+def test_an_item_is_operational_only_once_its_checks_passed_their_recover_threshold(
+    fail_threshold: int, recover_threshold: int, outcomes: str, status: StatusCode
+) -> None:
+    schedule = CheckSchedule(
+        interval_s=30,
+        timeout_s=5,
+        fail_threshold=fail_threshold,
+        recover_threshold=recover_threshold,
+    )
+    assert _item_after(outcomes, schedule).status_code is status
+
+
+def test_failures_below_the_threshold_say_why_the_item_is_unknown() -> None:
+    decided = _item_after("f", CheckSchedule(interval_s=30, timeout_s=5, fail_threshold=2))
+    assert (decided.status_code, decided.reason) == (
+        StatusCode.UNKNOWN,
+        "no conclusive check result yet",
+    )
+
+
+def test_a_settled_passing_check_makes_its_item_operational_beside_one_still_unsettled() -> None:
+    passing = _run("ss")
+    unsettled = _run("f")
+    verdict = item_verdict([(passing, SCHEDULE), (unsettled, SCHEDULE)], T0 + timedelta(minutes=1))
+    assert verdict is not None
+    assert (verdict.fresh, verdict.disrupted, verdict.pending) == (True, False, False)

@@ -27,13 +27,15 @@ class Source(StrEnum):
 class CheckVerdict:
     """What an item's checks say, already through their thresholds (the monitor decides this).
 
-    `disrupted`: some check reached its fail threshold. `fresh`: some check reported within
-    its `stale_after`.
+    `disrupted`: some check reached its fail threshold. `fresh`: some check that reached one of
+    its thresholds reported within its `stale_after`. `pending`: checks reported lately, but
+    none has reached a threshold yet.
     """
 
     disrupted: bool
     fresh: bool
     reason: str | None = None
+    pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +67,11 @@ def effective_status(inputs: StatusInputs, now: datetime) -> EffectiveStatus:
     2     an open incident naming the item, impact not `none`     Disrupted, incident title
     3     a running maintenance window, impact not `none`          Disrupted, "Planned
                                                                   maintenance: <title>"
-    4     checks, none reported within stale_after, or the        Unknown
-          monitor is down
+    4     checks, none reported within stale_after, or none       Unknown
+          reached a threshold yet, or the monitor is down
     5     checks, one of them past its fail threshold             Disrupted, check reason
-    6     checks, all passing and fresh                           Operational
+    6     checks, fresh, past their recover threshold and         Operational
+          none failing
     7     no checks                                               the last manual status
     ====  ======================================================  ==========================
 
@@ -103,7 +106,10 @@ def effective_status(inputs: StatusInputs, now: datetime) -> EffectiveStatus:
     if not inputs.monitor_running:
         return EffectiveStatus(StatusCode.UNKNOWN, None, Source.MONITOR_DOWN, "monitor down")
     if not checks.fresh:
-        return EffectiveStatus(StatusCode.UNKNOWN, None, Source.STALE, "no recent check result")
+        # Failures below the fail threshold are no news either way: the item stays Unknown
+        # until its checks pass `recover_threshold` times in a row (or fail for good).
+        reason = "no conclusive check result yet" if checks.pending else "no recent check result"
+        return EffectiveStatus(StatusCode.UNKNOWN, None, Source.STALE, reason)
     if checks.disrupted:
         return EffectiveStatus(
             StatusCode.DISRUPTED, checks.reason, Source.CHECKS, checks.reason or "check failing"

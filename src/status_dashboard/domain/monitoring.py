@@ -2,8 +2,10 @@
 
 A check is Disrupted after `fail_threshold` consecutive failures and Operational again after
 `recover_threshold` consecutive successes; in between it keeps what it was, so one lost packet
-does not flap the dashboard. A check that has not reported within `stale_after` says nothing
-about now.
+does not flap the dashboard. That holds from the first result: a new check says nothing until
+one of the two thresholds is reached (it is Unknown, not Operational, while it has only failures
+below `fail_threshold`, since no data is not good news). A check that has not reported within
+`stale_after` says nothing about now.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class CheckState:
     consecutive_successes: int = 0
     last_result_at: datetime | None = None
     last_reason: str | None = None
+    settled: bool = False
+    """Whether the check ever reached a threshold: `recover_threshold` successes or
+    `fail_threshold` failures in a row. Until then its results say nothing."""
 
 
 def next_check_state(state: CheckState, result: CheckResult, schedule: CheckSchedule) -> CheckState:
@@ -35,6 +40,7 @@ def next_check_state(state: CheckState, result: CheckResult, schedule: CheckSche
         failing = state.failing and successes < schedule.recover_threshold
         return replace(
             state,
+            settled=state.settled or successes >= schedule.recover_threshold,
             failing=failing,
             consecutive_failures=0,
             consecutive_successes=successes,
@@ -42,9 +48,11 @@ def next_check_state(state: CheckState, result: CheckResult, schedule: CheckSche
             last_reason=state.last_reason if failing else None,
         )
     failures = state.consecutive_failures + 1
+    failing = state.failing or failures >= schedule.fail_threshold
     return replace(
         state,
-        failing=state.failing or failures >= schedule.fail_threshold,
+        settled=state.settled or failing,
+        failing=failing,
         consecutive_failures=failures,
         consecutive_successes=0,
         last_result_at=result.at,
@@ -56,19 +64,25 @@ def item_verdict(
     checks: Iterable[tuple[CheckState, CheckSchedule]], now: datetime
 ) -> CheckVerdict | None:
     """What an item's checks say at `now`: Disrupted if any fresh check is failing; fresh if any
-    check reported within its stale_after. None for an item without checks (its manual status
-    decides)."""
+    settled check reported within its stale_after; pending if checks reported lately but none
+    has settled yet. None for an item without checks (its manual status decides)."""
     checks = list(checks)
     if not checks:
         return None
-    fresh = [
+    recent = [
         state
         for state, schedule in checks
         if state.last_result_at is not None and now - state.last_result_at <= schedule.stale_after
     ]
+    fresh = [state for state in recent if state.settled or state.failing]
     failing = [state for state in fresh if state.failing]
     reason = failing[0].last_reason if failing else None
-    return CheckVerdict(disrupted=bool(failing), fresh=bool(fresh), reason=reason)
+    return CheckVerdict(
+        disrupted=bool(failing),
+        fresh=bool(fresh),
+        reason=reason,
+        pending=bool(recent) and not fresh,
+    )
 
 
 def lease_expiry(now: datetime, schedule: CheckSchedule, grace: timedelta) -> datetime:

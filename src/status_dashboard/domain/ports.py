@@ -334,10 +334,11 @@ class MonitorStore(Protocol):
     def claim_due(
         self, worker: str, now: datetime, grace: timedelta, limit: int
     ) -> Sequence[Lease]:
-        """Lease to `worker` up to `limit` checks due at `now` that no live lease holds, soonest
-        due first, each until `lease_expiry(now, its schedule, grace)`. Two workers never get
-        the same check (on PostgreSQL `FOR UPDATE SKIP LOCKED`); an expired lease is free to
-        take."""
+        """Lease to `worker` up to `limit` checks due at `now` (the worker's clock) that no live
+        lease holds, soonest due first, each until `lease_expiry(t, its schedule, grace)` where
+        `t` is the database's clock, which alone says whether a lease is live: a worker whose
+        clock is off takes no check another holds. Two workers never get the same check (on
+        PostgreSQL `FOR UPDATE SKIP LOCKED`); an expired lease is free to take."""
         ...
 
     def record_result(

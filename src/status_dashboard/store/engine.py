@@ -12,6 +12,15 @@ recovers by itself once the server is back, and no request fails on a connection
 while it sat in the pool. While the server is gone, a request fails within seconds: a refused
 connection at once, an unanswered one after `CONNECT_TIMEOUT_S`, and a wait for a pooled
 connection after `POOL_WAIT_S`; all of them as `StoreUnavailable`.
+
+A server that is there but does not answer (frozen, or a statement stuck behind a lock) is
+bounded too, by `timeout_s` (the setting `database_timeout`, default `DEFAULT_TIMEOUT_S`):
+PostgreSQL cancels a statement or a lock wait a little before it (`statement_timeout` and
+`lock_timeout` at `SERVER_SHARE` of it), the kernel gives up on a connection whose packets go
+unacknowledged that long (`tcp_user_timeout`) and probes idle ones (TCP keepalives), and
+`store.watchdog` ends any call still unanswered at the bound from the client's side, which is
+what catches a frozen server whose kernel still acknowledges every packet. Migrations run
+unbounded: an operator runs them and they may be long.
 """
 
 from __future__ import annotations
@@ -42,6 +51,12 @@ _SQLITE_PRAGMAS = (
 
 CONNECT_TIMEOUT_S = 5
 """How long a new PostgreSQL connection may take; also keeps /health and startup from hanging."""
+DEFAULT_TIMEOUT_S = 5.0
+"""How long one PostgreSQL statement, commit or rollback may take unless the settings say."""
+SERVER_SHARE = 0.8
+"""PostgreSQL's own `statement_timeout` and `lock_timeout`, as a share of the bound."""
+KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT = 10, 5, 3
+"""An idle connection to a machine that went away is found dead after 10 + 3 x 5 s."""
 POOL_WAIT_S = 5.0
 """How long a request waits for a pooled connection when all are in use (SQLAlchemy's default
 is 30 s: a request held that long behind connections that each wait for an unreachable server
@@ -52,12 +67,15 @@ _SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
 _EXPECTED = "expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
-def create_engine_for(url: str) -> sqlalchemy.Engine:
-    """An engine for `url`; raises `UnsupportedDatabase` for any other kind of database."""
+def create_engine_for(url: str, timeout_s: float | None = DEFAULT_TIMEOUT_S) -> sqlalchemy.Engine:
+    """An engine for `url`; raises `UnsupportedDatabase` for any other kind of database.
+
+    On PostgreSQL every call fails after `timeout_s` seconds without an answer; None leaves the
+    calls unbounded (migrations)."""
     parsed = parse_url(url)
     if parsed.drivername in _SQLITE_SCHEMES:
         return _sqlite_engine(parsed)
-    return _postgres_engine(parsed)
+    return _postgres_engine(parsed, timeout_s)
 
 
 def parse_url(url: str) -> URL:
@@ -114,19 +132,50 @@ def _is_file_database(url: URL) -> bool:
     return bool(database) and database != ":memory:" and url.query.get("uri") != "true"
 
 
-def _postgres_engine(url: URL) -> sqlalchemy.Engine:
-    # The application name shows the service in pg_stat_activity. The URL may override it and
-    # the connect timeout.
+def _postgres_engine(url: URL, timeout_s: float | None) -> sqlalchemy.Engine:
+    # The application name shows the service in pg_stat_activity. The URL may override it, the
+    # connect timeout and the server options.
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     if "application_name" not in url.query:
         connect_args["application_name"] = "status-dashboard"
+    if timeout_s is not None:
+        connect_args.update(_bounds(url, timeout_s))
     try:
-        return sqlalchemy.create_engine(
+        engine = sqlalchemy.create_engine(
             url, pool_pre_ping=True, pool_timeout=POOL_WAIT_S, connect_args=connect_args
         )
     except ImportError:
         raise UnsupportedDatabase(
             "PostgreSQL support is not installed: install status-dashboard[postgres]"
         ) from None
+    if timeout_s is not None:
+        _watch_calls(engine, timeout_s)
+    return engine
+
+
+def _bounds(url: URL, timeout_s: float) -> dict[str, Any]:
+    """libpq parameters that bound what the server and the kernel wait for."""
+    bound_ms = max(1, round(timeout_s * 1000))
+    # The server gives up first: its cancel leaves the connection usable, where the watchdog's
+    # (at the bound itself) has to end it.
+    server_ms = max(1, round(bound_ms * SERVER_SHARE))
+    bounds: dict[str, Any] = {
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE_S,
+        "keepalives_interval": KEEPALIVE_INTERVAL_S,
+        "keepalives_count": KEEPALIVE_COUNT,
+        "tcp_user_timeout": bound_ms,
+    }
+    if "options" not in url.query:
+        bounds["options"] = f"-c statement_timeout={server_ms} -c lock_timeout={server_ms}"
+    return {name: value for name, value in bounds.items() if name not in url.query}
+
+
+def _watch_calls(engine: sqlalchemy.Engine, timeout_s: float) -> None:
+    from status_dashboard.store import watchdog  # psycopg is there: the engine was made
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return watchdog.connect(timeout_s, *cargs, **cparams)

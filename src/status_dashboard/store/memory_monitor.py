@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from status_dashboard.domain.audit import AuditEntry
 from status_dashboard.domain.checks import CheckDefinition, CheckResult, CheckSchedule
@@ -106,20 +106,22 @@ class MemoryMonitorStore:
             return ()
         now = as_utc(now)
         db = self.database
+        # The process's clock plays the database's, which times every lease (see store.monitor).
+        clock = datetime.now(UTC)
         with db.lock:
             due = sorted(
                 (
                     c
                     for c in db.checks.values()
                     if c.next_due <= now
-                    and (c.leased_by is None or (c.lease_expires_at or now) <= now)
+                    and (c.leased_by is None or (c.lease_expires_at or clock) <= clock)
                 ),
                 key=lambda c: (c.next_due, c.id),
             )[:limit]
             leases = []
             where = db.item_environments()
             for check in due:
-                until = lease_expiry(now, schedule_of(check.schedule), grace)
+                until = lease_expiry(clock, schedule_of(check.schedule), grace)
                 db.checks[check.id] = replace(check, leased_by=worker, lease_expires_at=until)
                 leases.append(Lease(_stored(check, where[check.item_id]), worker, until))
         return tuple(leases)

@@ -46,7 +46,8 @@ def upgrade(url: str) -> None:
     All pending revisions run in one transaction (both engines have transactional DDL), so a
     failed upgrade leaves the schema as it was.
     """
-    engine = create_engine_for(url)
+    # Unbounded: a migration may take long, and waits for any other upgrade to finish.
+    engine = create_engine_for(url, timeout_s=None)
     try:
         with translated(engine.url), immediate(engine).begin() as connection:
             if connection.dialect.name == "postgresql":

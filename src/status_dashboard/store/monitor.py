@@ -6,6 +6,13 @@ claiming at once take disjoint sets without waiting for each other; on SQLite BE
 serialises the claims. A lease is checked again when its result is recorded: a worker whose
 lease expired and was taken over writes nothing.
 
+Leases are timed by the database's clock, never the worker's: a worker whose clock runs ahead
+would otherwise see the others' leases as expired and run their checks beside them, and one
+whose clock runs behind would hand out leases that others see as expired already. PostgreSQL
+answers `now()`; SQLite is one machine's file, so every process on it shares that machine's
+clock, which the store reads itself. When a check is due is still the worker's call: its grid
+is the worker's own (`next_due`), and running a check early overlaps nothing.
+
 Defining checks (`set_checks`) is a catalog-side write and takes the store's write lock; what a
 worker does takes only the rows it changes (`row_writing`). None of it moves the revision: a
 check changes what the public sees only through the effective state reconciling decides.
@@ -15,11 +22,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import bindparam, case, delete, exists, insert, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -84,30 +91,36 @@ class SqlMonitorStore:
         if limit < 1:
             return ()
         now = as_utc(now)
+        with row_writing(self._engine) as connection:
+            return self._claim(connection, worker, now, grace, limit)
+
+    def _claim(
+        self, connection: Connection, worker: str, now: datetime, grace: timedelta, limit: int
+    ) -> Sequence[Lease]:
+        clock = database_now(connection)
         due = (
             select(checks.c.id, checks.c.schedule)
             .where(checks.c.next_due <= now)
-            .where(checks.c.leased_by.is_(None) | (checks.c.lease_expires_at <= now))
+            .where(checks.c.leased_by.is_(None) | (checks.c.lease_expires_at <= clock))
             .order_by(checks.c.next_due, checks.c.id)
             .limit(limit)
             # Nothing on SQLite, where BEGIN IMMEDIATE has made this the only writer.
             .with_for_update(skip_locked=True)
         )
-        with row_writing(self._engine) as connection:
-            expiry = {
-                row.id: lease_expiry(now, schedule_of(row.schedule), grace)
-                for row in connection.execute(due)
-            }
-            if not expiry:
-                return ()
-            connection.execute(
-                update(checks)
-                .where(checks.c.id == bindparam("claimed"))
-                .values(leased_by=worker, lease_expires_at=bindparam("until")),
-                [{"claimed": i, "until": until} for i, until in expiry.items()],
-            )
-            rows = connection.execute(_stored().where(checks.c.id.in_(list(expiry))))
-            found = {row.id: _stored_check(row) for row in rows}
+        expiry = {
+            row.id: lease_expiry(clock, schedule_of(row.schedule), grace)
+            for row in connection.execute(due)
+        }
+        if not expiry:
+            return ()
+        connection.execute(
+            update(checks)
+            .where(checks.c.id == bindparam("claimed"))
+            .values(leased_by=worker, lease_expires_at=bindparam("until")),
+            [{"claimed": i, "until": until} for i, until in expiry.items()],
+        )
+        rows = connection.execute(_stored().where(checks.c.id.in_(list(expiry))))
+        found = {row.id: _stored_check(row) for row in rows}
         return tuple(Lease(found[i], worker, until) for i, until in expiry.items() if i in found)
 
     def record_result(
@@ -204,6 +217,16 @@ class SqlMonitorStore:
         return int(deleted.rowcount)
 
 
+def database_now(connection: Connection) -> datetime:
+    """The database's clock, in UTC: what every worker's leases are timed by."""
+    if connection.dialect.name == "postgresql":
+        moment: datetime = connection.execute(select(func.now())).scalar_one()
+        return as_utc(moment)
+    # SQLite: one machine, one clock, read here rather than by CURRENT_TIMESTAMP, whose text
+    # has whole seconds only and would not compare with the stored moments.
+    return datetime.now(UTC)
+
+
 def check_verdicts(connection: Connection, now: datetime) -> tuple[dict[str, CheckVerdict], bool]:
     """What each item's checks say at `now` (items without checks left out), and whether the
     monitor runs: always when there are no checks to run; else when a worker beat lately."""
@@ -289,6 +312,7 @@ def _state(row: Row[Any]) -> CheckState:
         consecutive_successes=row.consecutive_successes,
         last_result_at=row.last_result_at,
         last_reason=row.last_reason,
+        settled=bool(row.settled),
     )
 
 
@@ -299,6 +323,7 @@ def _state_values(state: CheckState) -> dict[str, Any]:
         "consecutive_successes": state.consecutive_successes,
         "last_result_at": None if state.last_result_at is None else as_utc(state.last_result_at),
         "last_reason": state.last_reason,
+        "settled": state.settled,
     }
 
 

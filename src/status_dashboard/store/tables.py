@@ -34,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -395,6 +396,7 @@ checks = Table(
     Column("consecutive_successes", Integer, nullable=False),
     Column("last_result_at", UtcDateTime, nullable=True),
     Column("last_reason", Text, nullable=True),
+    Column("settled", Boolean, server_default=false(), nullable=False),
     Column("next_due", UtcDateTime, nullable=False),
     Column("leased_by", String(_NAME), nullable=True),
     Column("lease_expires_at", UtcDateTime, nullable=True),

@@ -261,7 +261,8 @@ def _verdict_moved(
     before: CheckState, after: CheckState, stale_after: timedelta, now: datetime
 ) -> bool:
     """Whether this result may change what the item shows: the check started or stopped
-    failing, or it reported for the first time, or again after being stale."""
-    if before.failing != after.failing or before.last_result_at is None:
+    failing, or settled, or it reported for the first time, or again after being stale."""
+    moved = before.failing != after.failing or before.settled != after.settled
+    if moved or before.last_result_at is None:
         return True
     return now - before.last_result_at > stale_after

@@ -94,6 +94,7 @@ def test_a_viewer_reads_the_checks_the_demo_catalog_declares(admin: Admin) -> No
         "failing",
         "consecutive_failures",
         "consecutive_successes",
+        "settled",
         "last_result_at",
         "last_reason",
         "last_detail",

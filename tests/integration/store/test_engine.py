@@ -15,6 +15,7 @@ from status_dashboard.store.errors import (
     StoreError,
     StoreUnavailable,
     UnsupportedDatabase,
+    translated,
 )
 from status_dashboard.store.sql import SqlClientRegister, SqlDashboardStore
 
@@ -141,3 +142,56 @@ def test_every_operation_returns_its_connection_to_the_pool(
     SqlClientRegister(engine).clients("prod")
 
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_every_postgresql_connection_bounds_its_statements_and_lock_waits(
+    postgres_url: str,
+) -> None:
+    engine = create_engine_for(postgres_url, timeout_s=2.5)
+    try:
+        with engine.connect() as connection:
+            server_side = {
+                name: connection.exec_driver_sql(f"SHOW {name}").scalar()
+                for name in ("statement_timeout", "lock_timeout")
+            }
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            client_side = driver.info.get_parameters()
+    finally:
+        engine.dispose()
+
+    # PostgreSQL cancels first, a little before the bound: see store.engine.
+    assert server_side == {"statement_timeout": "2s", "lock_timeout": "2s"}
+    assert {name: client_side.get(name) for name in ("keepalives", "tcp_user_timeout")} == {
+        "keepalives": "1",
+        "tcp_user_timeout": "2500",
+    }
+
+
+@pytest.mark.postgres
+def test_a_statement_past_the_bound_is_store_unavailable_and_the_pool_serves_on(
+    postgres_url: str,
+) -> None:
+    engine = create_engine_for(postgres_url, timeout_s=2.5)
+    try:
+        with (
+            pytest.raises(StoreUnavailable, match=r"^database unavailable: "),
+            translated(engine.url),
+            engine.connect() as connection,
+        ):
+            connection.exec_driver_sql("SELECT pg_sleep(5)")
+        with translated(engine.url), engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_migrations_run_without_the_bound(postgres_url: str) -> None:
+    engine = create_engine_for(postgres_url, timeout_s=None)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+    finally:
+        engine.dispose()

@@ -4,8 +4,9 @@ heartbeats, and what the checks say when effective states are reconciled."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -64,6 +65,17 @@ def run(backend: Backend, lease: Lease, result: CheckResult) -> bool:
 
 def claimed_ids(leases: Sequence[Lease]) -> set[int]:
     return {lease.check.id for lease in leases}
+
+
+SHORT_GRACE = timedelta(seconds=0.2) - SCHEDULE.timeout
+"""A grace that leaves leases of a fifth of a second, which a test can wait out."""
+
+
+def wait_until_past(lease: Lease) -> None:
+    """Until the lease has expired by the database's clock (this machine's, on every backend
+    here)."""
+    while datetime.now(UTC) <= lease.expires_at:
+        time.sleep(0.05)
 
 
 # -- defining checks -----------------------------------------------------------------------------
@@ -161,7 +173,19 @@ def test_claim_due_leases_only_due_checks_soonest_first(backend: Backend) -> Non
     later = backend.monitor.claim_due("w1", NOW + 2 * MINUTE, MINUTE, 10)
     assert [lease.check.key for lease in later] == ["web", "port"]
     assert all(lease.worker == "w1" for lease in later)
-    assert all(lease.expires_at == NOW + 3 * MINUTE + SCHEDULE.timeout for lease in later)
+
+
+def test_a_lease_lasts_the_checks_timeout_and_the_grace_by_the_databases_clock(
+    backend: Backend,
+) -> None:
+    define(backend)
+    before = datetime.now(UTC)
+    # The worker's clock is years behind; the lease is not.
+    (lease,) = backend.monitor.claim_due("w1", NOW, MINUTE, 10)
+    after = datetime.now(UTC)
+
+    assert before + SCHEDULE.timeout + MINUTE <= lease.expires_at
+    assert lease.expires_at <= after + SCHEDULE.timeout + MINUTE
 
 
 def test_a_leased_check_is_not_claimed_by_another_worker(backend: Backend) -> None:
@@ -180,18 +204,37 @@ def test_an_expired_lease_is_taken_over_and_its_first_holder_writes_nothing(
     backend: Backend,
 ) -> None:
     (check,) = define(backend)
-    (stale,) = backend.monitor.claim_due("w1", NOW, MINUTE, 10)
+    (stale,) = backend.monitor.claim_due("w1", NOW, SHORT_GRACE, 10)
+    wait_until_past(stale)
 
-    assert (
-        backend.monitor.claim_due("w2", stale.expires_at - timedelta(seconds=1), MINUTE, 10) == ()
-    )
-    (taken,) = backend.monitor.claim_due("w2", stale.expires_at, MINUTE, 10)
+    (taken,) = backend.monitor.claim_due("w2", NOW, MINUTE, 10)
 
     assert taken.check.id == check.id
     assert not run(backend, stale, failed(NOW + 2 * MINUTE))
     assert backend.monitor.results(check.id, limit=5) == ()
     assert backend.monitor.checks()[0].state == CheckState()
     assert run(backend, taken, failed(NOW + 2 * MINUTE))
+
+
+@pytest.mark.parametrize(
+    ("holder_off_by", "other_off_by"),
+    [
+        (timedelta(0), timedelta(seconds=30)),  # the other's clock runs ahead
+        (timedelta(seconds=-30), timedelta(0)),  # the holder's clock runs behind
+    ],
+)
+def test_a_worker_whose_clock_is_off_takes_no_check_another_holds(
+    backend: Backend, holder_off_by: timedelta, other_off_by: timedelta
+) -> None:
+    define(backend, IDP, ("web", WEB), ("port", PORT))
+    # Leases of 15 s, shorter than the 30 s the clocks differ by.
+    grace = timedelta(seconds=5)
+
+    held = backend.monitor.claim_due("holder", datetime.now(UTC) + holder_off_by, grace, 10)
+    other = backend.monitor.claim_due("other", datetime.now(UTC) + other_off_by, grace, 10)
+
+    assert len(held) == 2
+    assert other == ()
 
 
 def test_a_result_is_recorded_once_per_lease(backend: Backend) -> None:
@@ -224,8 +267,9 @@ def test_recording_a_result_stores_it_with_the_new_state_and_frees_the_check(
 
 def test_results_recorded_in_one_batch_keep_each_lease_rule(backend: Backend) -> None:
     define(backend, IDP, ("web", WEB), ("port", PORT))
-    port_lease, web_lease = backend.monitor.claim_due("w1", NOW, MINUTE, 10)
-    (taken,) = backend.monitor.claim_due("w2", port_lease.expires_at, MINUTE, 1)
+    port_lease, web_lease = backend.monitor.claim_due("w1", NOW, SHORT_GRACE, 10)
+    wait_until_past(port_lease)
+    (taken,) = backend.monitor.claim_due("w2", NOW, MINUTE, 1)
     assert taken.check.id == port_lease.check.id
     at = NOW + timedelta(seconds=2)
     findings = [

@@ -6,6 +6,7 @@ headers here, per answer, so that nothing else the application serves is touched
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -91,24 +92,86 @@ def page_response(
     return response
 
 
-class PageCache:
-    """Rendered pages by what makes them differ (page, language, revision, minute).
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
+"""What the rendered pages may hold, all three encodings counted: about fifty overview pages of
+a large catalog. Past it the page least recently asked for goes first."""
 
-    Bounded: past `max_entries` it starts again empty, which costs one render per page in use
-    and keeps a scan of many addresses from growing the process.
+Generation = tuple[int | None, int]
+"""What a page was rendered for, besides its address: (revision, minute)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    generation: Generation
+    encoded: Encoded
+    size: int
+
+
+class PageCache:
+    """The latest rendered page of each address (page, language), with what it was rendered for.
+
+    A page is served while its revision and minute are the current ones; after that only as the
+    last good page, while the store is unavailable. So one page per address is all that can
+    still be served: a newer render replaces it at once rather than sitting beside it, and the
+    whole is bounded in bytes (each page is a few hundred kilobytes in three encodings), the
+    least recently asked for address going first.
     """
 
-    def __init__(self, max_entries: int = 512) -> None:
-        self._max_entries = max_entries
-        self._entries: dict[Hashable, Encoded] = {}
+    def __init__(self, max_bytes: int = PAGE_CACHE_BYTES) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
 
-    def get(self, key: Hashable) -> Encoded | None:
-        return self._entries.get(key)
+    def get(self, address: Hashable, generation: Generation) -> Encoded | None:
+        """The page of `address` rendered for `generation`, if it is the one kept."""
+        kept = self._kept.get(address)
+        if kept is None or kept.generation != generation:
+            return None
+        self._kept.move_to_end(address)
+        return kept.encoded
 
-    def put(self, key: Hashable, value: Encoded) -> None:
-        if len(self._entries) >= self._max_entries:
-            self._entries = {}
-        self._entries[key] = value
+    def last_good(self, address: Hashable) -> Encoded | None:
+        """The latest page of `address`, whatever it was rendered for."""
+        kept = self._kept.get(address)
+        return None if kept is None else kept.encoded
+
+    def put(self, address: Hashable, generation: Generation, encoded: Encoded) -> None:
+        """Keep `encoded` as the page of `address`, unless a newer render of it is kept already
+        (a slow render that finished late)."""
+        held = self._kept.get(address)
+        if held is not None and _older(generation, held.generation):
+            return
+        size = encoded_size(encoded)
+        if held is not None:
+            self._forget(address, held)
+        if size > self._max_bytes:
+            return
+        while self._kept and self._bytes + size > self._max_bytes:
+            oldest, kept = next(iter(self._kept.items()))
+            self._forget(oldest, kept)
+        self._kept[address] = _Kept(generation, encoded, size)
+        self._bytes += size
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._kept)
+
+    def _forget(self, address: Hashable, kept: _Kept) -> None:
+        del self._kept[address]
+        self._bytes -= kept.size
+
+
+def encoded_size(encoded: Encoded) -> int:
+    return len(encoded.identity.body) + len(encoded.gzip.body) + len(encoded.brotli.body)
+
+
+def _older(generation: Generation, than: Generation) -> bool:
+    """Rendered before `than`: neither the revision nor the minute goes back, so a generation
+    behind in either was read before the other."""
+    (revision, minute), (held_revision, held_minute) = generation, than
+    if minute < held_minute:
+        return True
+    return revision is not None and held_revision is not None and revision < held_revision

@@ -6,7 +6,8 @@
     /static/{name}       the pages' CSS and script, fingerprinted and immutable
 
 A page is rendered once per (page, language, revision, minute) and served from memory until one
-of these moves: the revision changes with every change the public sees, and the minute moves the
+of these moves (then only the newest page of each address and language is kept, bounded in
+bytes): the revision changes with every change the public sees, and the minute moves the
 relative times ("5 min ago") and, at most as often, the uptime figures. Readers who ask for a
 page while it is being rendered wait for that render rather than start their own, so a change
 or the turn of a minute costs one render per page, not one per reader asking at that moment.
@@ -33,6 +34,7 @@ from status_dashboard.web.public.i18n import COOKIE, choose_language
 from status_dashboard.web.public.pages import PublicPages, Where
 from status_dashboard.web.public.responses import (
     Choice,
+    Generation,
     PageCache,
     page_response,
     represented,
@@ -118,11 +120,11 @@ class PublicSite:
         self._clock = clock
         self._environment_keys = environment_keys
         self._cache = PageCache()
+        """The latest page of each address and language: served while its revision and minute
+        are current, and whatever they were while the database is unavailable, instead of an
+        error."""
         self._rendering: dict[Hashable, asyncio.Future[tuple[int, Encoded]]] = {}
-        """The renders under way, by cache key: at most one each."""
-        self._last_good = PageCache()
-        """The last page rendered for each address and language, whatever the revision: what a
-        reader gets while the database is unavailable, instead of an error."""
+        """The renders under way, by address, language and generation: at most one each."""
 
     def routes(self) -> list[BaseRoute]:
         known = self._environment_keys
@@ -209,15 +211,15 @@ class PublicSite:
         choice = self._choice(request)
         now = self._clock()
         where = Where(request.url.path, choice.language, cursor)
-        key = (*target, choice.language, self._page.revision(), int(now.timestamp() // 60))
-        cached = self._cache.get(key)
+        address = (*target, choice.language)
+        generation = (self._page.revision(), int(now.timestamp() // 60))
+        cached = self._cache.get(address, generation)
         if cached is not None:
             return page_response(request, cached, choice)
-        last_key = (*target, choice.language)
         try:
-            status, encoded = await self._rendered(key, last_key, build, where, now)
+            status, encoded = await self._rendered(address, generation, build, where, now)
         except Exception as exc:
-            kept = self._last_good.get(last_key)
+            kept = self._cache.last_good(address)
             # Only an outage of the store (its errors carry a Retry-After) is answered from the
             # last page; any other failure is a bug, and the error handler says so.
             if kept is None or getattr(exc, "retry_after_s", None) is None:
@@ -226,12 +228,19 @@ class PublicSite:
         return page_response(request, encoded, choice, status)
 
     async def _rendered(
-        self, key: Hashable, last_key: Hashable, build: Build, where: Where, now: datetime
+        self,
+        address: Hashable,
+        generation: Generation,
+        build: Build,
+        where: Where,
+        now: datetime,
     ) -> tuple[int, Encoded]:
-        """The page of `key`: rendered here, or by the render of it already under way."""
+        """The page of `address` for `generation`: rendered here, or by the render of it already
+        under way."""
+        key = (address, generation)
         pending = self._rendering.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(self._render(key, last_key, build, where, now))
+            pending = asyncio.ensure_future(self._render(address, generation, build, where, now))
             self._rendering[key] = pending
             pending.add_done_callback(lambda done: self._finished(key, done))
         # Shielded: a reader who hangs up does not cancel the render the others wait for.
@@ -245,7 +254,12 @@ class PublicSite:
             done.exception()
 
     async def _render(
-        self, key: Hashable, last_key: Hashable, build: Build, where: Where, now: datetime
+        self,
+        address: Hashable,
+        generation: Generation,
+        build: Build,
+        where: Where,
+        now: datetime,
     ) -> tuple[int, Encoded]:
         def render() -> tuple[int, Encoded]:
             # Compressing a page of half a megabyte takes milliseconds: off the event loop too.
@@ -255,8 +269,7 @@ class PublicSite:
         status, encoded = await asyncio.to_thread(render)
         # Only pages that exist are kept: a scan of made-up addresses must not evict them.
         if status == 200:
-            self._cache.put(key, encoded)
-            self._last_good.put(last_key, encoded)
+            self._cache.put(address, generation, encoded)
         return status, encoded
 
     async def _bad_cursor(self, request: Request) -> Response:
