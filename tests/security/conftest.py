@@ -8,7 +8,6 @@ Each suite replays attacks the service already withstands, so that they keep fai
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +17,12 @@ from typing import Any
 import httpx
 import pytest
 
-from integration.web.ui_server import PASSWORDS, UiServer, ui_server
+from integration.web.conftest import sign_in
+from integration.web.ui_server import UiServer, ui_server
 
 from support.admin import ROLES, cli_output
 from support.databases import postgres_database
 
-_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROD_ITEM = "2c7ab1fb8df82828f961293921177004"
 """An item of the demo's PROD environment ("WebService eHealth - IAM Connect - eXchange")."""
 ADMIN_API = "/api/admin/v1"
@@ -68,22 +67,10 @@ class HeldServer:
                     return entries
 
 
-def csrf_of(html: str) -> str:
-    found = _CSRF_FIELD.search(html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
 @contextmanager
 def signed_in(server: HeldServer, name: str) -> Iterator[httpx.Client]:
     """A browser-like client signed in as `name` (alice operator, victor viewer, ada admin)."""
-    with server.browser() as client:
-        token = csrf_of(client.get("/admin/login").text)
-        answer = client.post(
-            "/admin/login",
-            data={"csrf_token": token, "name": name, "password": PASSWORDS[name], "next": "/admin"},
-        )
-        assert answer.status_code == 303, answer.text
+    with sign_in(server.ui, name) as client:
         yield client
 
 

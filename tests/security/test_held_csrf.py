@@ -21,7 +21,8 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from security.conftest import ADMIN_API, PROD_ITEM, HeldServer, csrf_of, signed_in
+from integration.web.conftest import csrf_of
+from security.conftest import ADMIN_API, PROD_ITEM, HeldServer, signed_in
 from status_dashboard.bootstrap import ServerRuntime, open_stores
 from status_dashboard.config import Settings
 

@@ -14,8 +14,9 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 import pytest
 
+from integration.web.conftest import csrf_of
 from integration.web.ui_server import PASSWORDS
-from security.conftest import HeldServer, RawAnswer, csrf_of, raw_exchange, raw_get, signed_in
+from security.conftest import HeldServer, RawAnswer, raw_exchange, raw_get, signed_in
 
 from support.server import CONFORMING_AGENT
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from integration.web.conftest import csrf_of
 from security.conftest import (
     ADMIN_API,
     PROD_ITEM,
     HeldServer,
-    csrf_of,
     raw_exchange,
     raw_get,
     signed_in,

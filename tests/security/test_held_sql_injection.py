@@ -15,7 +15,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from security.conftest import ADMIN_API, PROD_ITEM, HeldServer, csrf_of, signed_in
+from integration.web.conftest import csrf_of
+from security.conftest import ADMIN_API, PROD_ITEM, HeldServer, signed_in
 from status_dashboard.api.openapi import openapi_document
 
 from support.server import CONFORMING_AGENT
