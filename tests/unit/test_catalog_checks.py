@@ -206,6 +206,14 @@ CASES = [
         "must be one of http, tcp, tls, push, not the text 'gopher'", id="unknown type",
     ),
     pytest.param(
+        checks_with("- {key: web, type: [http]}"), 10, "[http]", f"{CHECKS}[0].type",
+        "must be one of http, tcp, tls, push, not", id="type as a list",
+    ),
+    pytest.param(
+        checks_with("- {key: web, type: {http: 1}}"), 10, "{http: 1}", f"{CHECKS}[0].type",
+        "must be one of http, tcp, tls, push, not", id="type as a mapping",
+    ),
+    pytest.param(
         checks_with("- {type: tcp, host: h, port: 1}"), 10, "{", f"{CHECKS}[0].key", "is required",
         id="no key",
     ),

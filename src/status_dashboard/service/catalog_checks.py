@@ -132,7 +132,8 @@ class CheckReader:
         if declared is None or declared.value.value is None:
             self._r.report(node.at(join(node.path, "type")), f"is required: one of {_TYPES}")
             return None
-        if declared.value.value not in TYPE_FIELDS:
+        # A list or a mapping cannot even be looked up (unhashable): it is just another wrong type.
+        if not isinstance(declared.value.value, str) or declared.value.value not in TYPE_FIELDS:
             self._r.report(
                 declared.value, f"must be one of {_TYPES}, not {kind_of(declared.value)}"
             )
