@@ -226,7 +226,9 @@ class MemoryOperationsStore:
             )
             db.incidents[incident.id] = incident
             db.keep(idempotency, incident.id)
-            db.append_audit(row)
+            db.append_audit(
+                replace(row, entry=replace(row.entry, target=f"incident:{incident.id}"))
+            )
             db.revision += 1
         return incident
 
@@ -297,7 +299,9 @@ class MemoryOperationsStore:
             stored = _window(replace(window, id=db.next_id("window"), cancelled_at=None))
             db.windows[stored.id] = stored
             db.keep(idempotency, stored.id)
-            db.append_audit(row)
+            db.append_audit(
+                replace(row, entry=replace(row.entry, target=f"maintenance:{stored.id}"))
+            )
             db.revision += 1
         return stored
 

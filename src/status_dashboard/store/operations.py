@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -160,7 +161,8 @@ class SqlOperationsStore:
             _link(connection, incident_items, "incident_id", incident_id, item_ids)
             _insert_update(connection, incident_id, first_update)
             _keep(connection, idempotency, incident_id)
-            record_audit(connection, audit)
+            # The id is the database's: the audit entry names the row this write made.
+            record_audit(connection, replace(audit, target=f"incident:{incident_id}"))
             bump_revision(connection)
             return _incidents(connection, incidents.c.id == incident_id)[0]
 
@@ -239,7 +241,7 @@ class SqlOperationsStore:
             )
             _link(connection, maintenance_items, "window_id", window_id, window.item_ids)
             _keep(connection, idempotency, window_id)
-            record_audit(connection, audit)
+            record_audit(connection, replace(audit, target=f"maintenance:{window_id}"))
             bump_revision(connection)
             return _windows(connection, maintenance_windows.c.id == window_id)[0]
 

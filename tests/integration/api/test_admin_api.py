@@ -220,6 +220,35 @@ def test_an_incident_disrupts_its_items_until_it_is_resolved(admin: Admin) -> No
     assert _public_item(admin.server, EXCHANGE)["status_code"] == 1
 
 
+def test_the_audit_entry_of_a_new_incident_or_window_names_it_by_its_id(admin: Admin) -> None:
+    now = datetime.now(UTC)
+    window = {
+        "title": "Audited window",
+        "starts_at": (now + timedelta(days=2)).isoformat(),
+        "ends_at": (now + timedelta(days=2, hours=1)).isoformat(),
+    }
+    with admin.client() as client:
+        incident = client.post(
+            "/api/admin/v1/dashboards/prod/incidents",
+            json={"title": "Audited", "item_ids": [EXCHANGE], "message": "Opened"},
+        ).json()
+        scheduled = client.post("/api/admin/v1/dashboards/prod/maintenance", json=window).json()
+        # Leave the item as it was for the tests after this one.
+        client.post(
+            f"/api/admin/v1/dashboards/prod/incidents/{incident['id']}/updates",
+            json={"state": "resolved", "message": "Closed"},
+        )
+    with admin.client("admin") as reader:
+        opened = reader.get(
+            "/api/admin/v1/audit", params={"action": "incident.open", "limit": 1}
+        ).json()["items"]
+        planned = reader.get(
+            "/api/admin/v1/audit", params={"action": "maintenance.schedule", "limit": 1}
+        ).json()["items"]
+    assert opened[0]["target"] == f"incident:{incident['id']}"
+    assert planned[0]["target"] == f"maintenance:{scheduled['id']}"
+
+
 def test_running_maintenance_with_impact_shows_as_planned_and_cancelling_ends_it(
     admin: Admin,
 ) -> None:

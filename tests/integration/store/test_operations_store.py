@@ -571,4 +571,4 @@ def test_an_update_and_a_window_given_again_with_their_keys_are_written_once(
         for _ in range(2)
     ]
     assert scheduled[0] == scheduled[1]
-    assert [e.target for e in entries(backend)].count("y") == 1
+    assert [e.target for e in entries(backend)].count(f"maintenance:{scheduled[0].id}") == 1
