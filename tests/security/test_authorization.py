@@ -1,4 +1,4 @@
-"""Who may do what on the admin API (DESIGN.md §7), against a real server on SQLite with the
+"""Who may do what on the admin API (docs/design.md §7), against a real server on SQLite with the
 demo catalog.
 
 The table gives every route of the admin route table the role it needs and what its request

@@ -1,4 +1,4 @@
-"""Nothing a monitored service sends may stall the server (DESIGN.md §7), replayed with hostile
+"""Nothing a monitored service sends may stall the server (docs/design.md §7), replayed with hostile
 targets on 127.0.0.1: a pattern that makes a backtracking engine run for seconds, a 50 MB body,
 JSON nested 100,000 deep, a body that drips a byte a second. Each check ends with a failure that
 says why, and the event loop (the one that serves the API when `serve` runs the monitor) is

@@ -1,4 +1,4 @@
-"""Checks may not reach the inside (DESIGN.md §7): loopback, link-local, private, multicast,
+"""Checks may not reach the inside (docs/design.md §7): loopback, link-local, private, multicast,
 unspecified and other special addresses are refused on the resolved address, on every redirect,
 for HTTP, TCP and TLS checks alike, unless STATUS_DASHBOARD_OUTBOUND_ALLOW_NETWORKS opens them;
 and what the public sees of a failed check never quotes the target's answer.

@@ -1,4 +1,4 @@
-"""The cookbook v1.4 field table (and DESIGN.md §2), as a checker of real answers.
+"""The cookbook v1.4 field table (and docs/design.md §2), as a checker of real answers.
 
 Independent of the server's own OpenAPI document on purpose: the two are checked against each other.
 """

@@ -1,4 +1,4 @@
-"""DESIGN.md §4 as a table: every combination of override, incident, maintenance, checks and
+"""docs/design.md §4 as a table: every combination of override, incident, maintenance, checks and
 staleness, and what the item shows."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A principal never grants more than it has (DESIGN.md §7): the token rules of `Accounts`,
+"""A principal never grants more than it has (docs/design.md §7): the token rules of `Accounts`,
 table by table, on the in-memory store."""
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def _ranges(header: bytes) -> list[tuple[bytes, float]]:
 
 @lru_cache(maxsize=512)
 def accepts_json(accept: bytes) -> bool:
-    """True when `accept` allows application/json (DESIGN.md §3: json, application/*, */* or none).
+    """True when `accept` allows application/json (docs/design.md §3: json, application/*, */* or none).
 
     The most specific range that matches decides, as RFC 9110 §12.5.1 says, so
     `*/*, application/json;q=0` refuses JSON.

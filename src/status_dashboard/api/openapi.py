@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of the public v1 contract, served at /api/v1/openapi.json.
 
-Written by hand on purpose: it is the contract (cookbook v1.4, DESIGN.md §2-3), and the server is
+Written by hand on purpose: it is the contract (cookbook v1.4, docs/design.md §2-3), and the server is
 tested against it, not derived from it.
 """
 

@@ -1,4 +1,4 @@
-"""`POST /api/v1/push/{token}`: the heartbeat of a push check (DESIGN.md §4).
+"""`POST /api/v1/push/{token}`: the heartbeat of a push check (docs/design.md §4).
 
 Any method but POST is refused with 405, so a crawler or a prefetching browser that follows the
 URL cannot keep a dead service looking alive.

@@ -1,4 +1,4 @@
-"""The trace ids of a request on every log line it causes (DESIGN.md §3: logs carry both).
+"""The trace ids of a request on every log line it causes (docs/design.md §3: logs carry both).
 
 Sits inside `errors.TraceAndGuard`, which gives the answer its BelGov-Trace-Id, and binds that
 id and the request's own BelGov-Trace-Id (when it is one the answer echoes) to the context the

@@ -1,5 +1,5 @@
 """The `status-dashboard` command: serve | worker | simulate | client | db | catalog | user | token
-(DESIGN.md §1). Each larger command group has its own module in this package."""
+(docs/design.md §1). Each larger command group has its own module in this package."""
 
 from __future__ import annotations
 

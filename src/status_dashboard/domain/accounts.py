@@ -1,4 +1,4 @@
-"""Who may do what: users, API tokens, and the roles they carry (DESIGN.md §5, §7)."""
+"""Who may do what: users, API tokens, and the roles they carry (docs/design.md §5, §7)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class Principal:
 
     `environments` None is unscoped: every environment, present and future, and what belongs to
     none (users, tokens, the audit entries of their changes). A scoped principal reaches only
-    its environments, and never grants more than it has (DESIGN.md §7).
+    its environments, and never grants more than it has (docs/design.md §7).
     """
 
     kind: str  # "user", "token", or "system" (the command line, demo mode's own setup)

@@ -1,4 +1,4 @@
-"""The append-only record of every write by a person or a token (DESIGN.md §5)."""
+"""The append-only record of every write by a person or a token (docs/design.md §5)."""
 
 from __future__ import annotations
 

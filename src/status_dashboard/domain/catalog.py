@@ -1,6 +1,6 @@
 """The catalog as data, and how a catalog is merged into what the store holds.
 
-A catalog file (DESIGN.md §5) becomes a `CatalogSpec`; `merge_catalog` is the pure rule that turns
+A catalog file (docs/design.md §5) becomes a `CatalogSpec`; `merge_catalog` is the pure rule that turns
 the current environments and a spec into the next environments, so every store applies a catalog
 the same way: keys map to stable ids, loading the same file twice changes nothing, and
 `last_updated` moves only when an item's status or description does.
@@ -40,7 +40,7 @@ class ItemSpec:
     """An item as the catalog declares it.
 
     `status` given: the file sets status and description (no description in the file clears it).
-    `status` omitted: the status stays as it is (a new item starts Unknown, DESIGN.md §4);
+    `status` omitted: the status stays as it is (a new item starts Unknown, docs/design.md §4);
     a description given alone replaces only the description.
 
     `checks` None: the item's checks stay as they are; a tuple, even an empty one: these are
@@ -95,7 +95,7 @@ class CatalogSpec:
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
-    """One change of an item's status, for the item's history (DESIGN.md §4)."""
+    """One change of an item's status, for the item's history (docs/design.md §4)."""
 
     item_id: str
     environment_key: str

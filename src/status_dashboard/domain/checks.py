@@ -1,4 +1,4 @@
-"""What a check is, when it runs, and what one run of it found (DESIGN.md §4).
+"""What a check is, when it runs, and what one run of it found (docs/design.md §4).
 
 Definitions are plain values. The catalog and the admin API build them and call
 `validate_check` and `validate_schedule`, which raise `InvalidCheck` naming the field in plain
@@ -139,7 +139,7 @@ CheckDefinition: TypeAlias = "HttpCheck | TcpCheck | TlsCheck | PushCheck"
 
 @dataclass(frozen=True, slots=True)
 class CheckSchedule:
-    """When a check runs and how its results turn into a status (DESIGN.md §4).
+    """When a check runs and how its results turn into a status (docs/design.md §4).
 
     `stale_after_s` None means three intervals: a result older than that says nothing about now.
     """

@@ -1,4 +1,4 @@
-"""What a partner's client must do, judged request by request (cookbook §5.1, DESIGN.md §3).
+"""What a partner's client must do, judged request by request (cookbook §5.1, docs/design.md §3).
 
 The simulator hands every request it receives to these rules, with what it answered the same
 client before, and tells the client the verdict (`X-Simulator-Conformance`). The rules are pure:

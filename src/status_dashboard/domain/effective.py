@@ -1,4 +1,4 @@
-"""An item's effective status: the one rule that decides what partners see (DESIGN.md §4)."""
+"""An item's effective status: the one rule that decides what partners see (docs/design.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Environments contain groups; groups contain items (DESIGN.md §5).
+"""Environments contain groups; groups contain items (docs/design.md §5).
 
 Values are frozen: a change is a new value, so a rendered snapshot can never see half an update.
 """
@@ -100,4 +100,4 @@ DEFAULT_ENVIRONMENTS = (
     Environment(key="acc", name="Acceptance", order=2),
     Environment(key="int", name="Integration", order=3),
 )
-"""The environments every deployment has from its first migration (DESIGN.md §2)."""
+"""The environments every deployment has from its first migration (docs/design.md §2)."""

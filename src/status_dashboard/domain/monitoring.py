@@ -1,4 +1,4 @@
-"""From check results to what an item's checks say (DESIGN.md §4, rules 4 to 6).
+"""From check results to what an item's checks say (docs/design.md §4, rules 4 to 6).
 
 A check is Disrupted after `fail_threshold` consecutive failures and Operational again after
 `recover_threshold` consecutive successes; in between it keeps what it was, so one lost packet

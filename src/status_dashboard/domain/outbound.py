@@ -1,4 +1,4 @@
-"""Which addresses an outbound request may reach (DESIGN.md §7).
+"""Which addresses an outbound request may reach (docs/design.md §7).
 
 Checks (and later webhooks) make the service open connections chosen by an admin: without a
 rule, a check is a way to read the cloud metadata service, scan the internal network or poke

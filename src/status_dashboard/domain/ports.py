@@ -106,7 +106,7 @@ class DashboardStore(Protocol):
 
 
 class ClientRegister(Protocol):
-    """The tracing record of DESIGN.md §3: every client identity that called, per environment."""
+    """The tracing record of docs/design.md §3: every client identity that called, per environment."""
 
     def record(self, sightings: Sequence[ClientSighting]) -> None:
         """Add counts and widen first/last seen, in one transaction.
@@ -315,7 +315,7 @@ class Finding:
 
 
 class MonitorStore(Protocol):
-    """Checks, their leases and results, and the monitor's heartbeat (DESIGN.md §6)."""
+    """Checks, their leases and results, and the monitor's heartbeat (docs/design.md §6)."""
 
     def set_checks(
         self,

@@ -42,7 +42,7 @@ class StatusCode(IntEnum):
 _PARSE_HINT = "must be 1, 2 or 3 (or operational, disrupted, unknown)"
 
 # Disrupted outranks Unknown: a partner must learn of a known failure even when another item
-# of the same group has no data (DESIGN.md §2).
+# of the same group has no data (docs/design.md §2).
 _SEVERITY = {StatusCode.OPERATIONAL: 0, StatusCode.UNKNOWN: 1, StatusCode.DISRUPTED: 2}
 
 

@@ -1,4 +1,4 @@
-"""Check types (DESIGN.md §4): one class each, all behind `Probe`.
+"""Check types (docs/design.md §4): one class each, all behind `Probe`.
 
     HttpProbe   status, body keyword or pattern, JSON condition, response time, redirects
     TcpProbe    a connection to host:port is accepted

@@ -6,7 +6,7 @@ checks. With `max_redirects` 0 a redirect is not followed and its status is judg
 check can assert that a URL redirects. Every connection, the first and each redirect's, goes
 through the outbound policy (probes/outbound.py).
 
-Nothing the target sends may stall the server (DESIGN.md §7): the body is read as a stream and
+Nothing the target sends may stall the server (docs/design.md §7): the body is read as a stream and
 no further than `BODY_LIMIT`; it is decoded, parsed and matched off the event loop
 (probes/judging.py), with RE2 for patterns and orjson (which refuses JSON nested deeper than
 1,024 levels) for JSON, all within the check's timeout.

@@ -1,5 +1,5 @@
 """The one way probes (and anything else that calls out) open a connection: through the
-outbound policy (domain/outbound.py, DESIGN.md §7).
+outbound policy (domain/outbound.py, docs/design.md §7).
 
 A name is resolved here, every address it resolves to is judged, and the connection is made to
 one of those judged addresses, never to the name again: a resolver that answers a public address

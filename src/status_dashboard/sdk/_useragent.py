@@ -1,4 +1,4 @@
-"""The User-Agent every request carries (cookbook §5.1.1, read as DESIGN.md §3 reads it).
+"""The User-Agent every request carries (cookbook §5.1.1, read as docs/design.md §3 reads it).
 
 Two or more space-separated `name/version` tokens: the partner's product first, then the
 connector it is built on, e.g. `myProduct/62.310.4 Technical/3.19.0`. A name is

@@ -1,4 +1,4 @@
-"""The catalog kept as code (DESIGN.md §5): read a YAML file, check it, apply it to a store.
+"""The catalog kept as code (docs/design.md §5): read a YAML file, check it, apply it to a store.
 
 The file format is described in docs/catalog.md. Checking collects every problem of a file, each
 with its line, column and field path, before anything is applied; applying is the store's

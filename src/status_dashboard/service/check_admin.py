@@ -3,7 +3,7 @@
 A replacement is judged as the catalog file's checks are (`check_fields.build_check`), each
 problem naming its field (`checks[0].timeout`), and written in one transaction with its audit
 entry (`MonitorStore.set_checks`: a kept key keeps its state). Checks decide an item's status
-(DESIGN.md §4), so a reconcile follows and the public dashboard shows the outcome when the
+(docs/design.md §4), so a reconcile follows and the public dashboard shows the outcome when the
 request returns. Replacing checks with the same ones writes nothing.
 
 Secrets (header values, push tokens) are never shown, nor kept in the audit log: they read as

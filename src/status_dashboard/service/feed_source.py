@@ -3,7 +3,7 @@
 `PublicFeeds` keeps what it read, and the bytes it rendered, for as long as the dashboard
 snapshot's revision (and the UTC day, which moves the calendar's 30-day window) stays the same.
 Every operator write bumps the revision, so a request after a write sees it, and every other
-request is a dictionary lookup (DESIGN.md §6). Everything here is synchronous and may query the
+request is a dictionary lookup (docs/design.md §6). Everything here is synchronous and may query the
 store: call it from a worker thread.
 """
 

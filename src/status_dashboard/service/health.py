@@ -1,4 +1,4 @@
-"""`GET /health` (DESIGN.md §3, the Belgian REST guide's health resource): the service itself."""
+"""`GET /health` (docs/design.md §3, the Belgian REST guide's health resource): the service itself."""
 
 from __future__ import annotations
 

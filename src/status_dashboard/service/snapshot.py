@@ -1,6 +1,6 @@
 """The dashboard snapshot: every environment's v1 document, rendered once, served many times.
 
-The public read path never touches the database (DESIGN.md §6). Each environment's document is
+The public read path never touches the database (docs/design.md §6). Each environment's document is
 rendered to bytes, compressed once per encoding, hashed into a strong ETag, and the headers of
 the 200 answer are built ahead; a refresh builds a whole new mapping and swaps it in one
 assignment, so a request sees either the old snapshot or the new one, never a mix.

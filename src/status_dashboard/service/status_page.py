@@ -145,7 +145,7 @@ class _Uptime:
 
 
 def overall_status(environment: Environment) -> StatusCode:
-    """The banner: the roll-up of the groups, as a group rolls up its items (DESIGN.md §2)."""
+    """The banner: the roll-up of the groups, as a group rolls up its items (docs/design.md §2)."""
     return rollup(group.status_code for group in environment.groups)
 
 

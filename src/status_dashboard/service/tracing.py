@@ -1,4 +1,4 @@
-"""User-Agent tracing (cookbook §5.1.1, DESIGN.md §3).
+"""User-Agent tracing (cookbook §5.1.1, docs/design.md §3).
 
 The cookbook asks every client to identify itself as `{software}/{version} {connector}/{version}`.
 Its printed regular expression is garbled (each `\\/` came out as `V`), so it is read by intent:

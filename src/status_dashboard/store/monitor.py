@@ -1,4 +1,4 @@
-"""Checks, their leases and results, and the monitor's heartbeat on SQL (DESIGN.md §6).
+"""Checks, their leases and results, and the monitor's heartbeat on SQL (docs/design.md §6).
 
 Workers share the checks through leases: `claim_due` marks up to n due checks as leased by one
 worker until a moment; on PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so workers

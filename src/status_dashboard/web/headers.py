@@ -1,4 +1,4 @@
-"""Security headers on every answer under /admin, pages and static files alike (DESIGN.md §7)."""
+"""Security headers on every answer under /admin, pages and static files alike (docs/design.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PostgreSQL killed for 10 s under two replicas (DESIGN.md §6): the public side keeps serving
+"""PostgreSQL killed for 10 s under two replicas (docs/design.md §6): the public side keeps serving
 the last snapshot, /health says DEGRADED, the operators' writes fail at once with a 503 that
 says when to try again, and when PostgreSQL is back everything recovers by itself, with every
 write made before the crash there once and none of the refused ones.

@@ -1,5 +1,5 @@
 """The initial schema: environments, groups, items, their translations and history, the client
-register, and the revision counter; seeded with the default environments (DESIGN.md §2).
+register, and the revision counter; seeded with the default environments (docs/design.md §2).
 
 Revision ID: 0001
 Revises:

@@ -1,5 +1,5 @@
 """Monitoring: checks with their state and leases, their raw results, and the workers'
-heartbeats (DESIGN.md §4, §6).
+heartbeats (docs/design.md §4, §6).
 
 Revision ID: 0003
 Revises: 0002

@@ -1,5 +1,5 @@
 """History aggregates: seconds per status per item and runs per check, per hour and per UTC day,
-and the roll-up's marker (DESIGN.md §4).
+and the roll-up's marker (docs/design.md §4).
 
 Revision ID: 0004
 Revises: 0003

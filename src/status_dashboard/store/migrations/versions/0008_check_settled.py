@@ -1,5 +1,5 @@
 """Checks remember whether they ever reached a threshold: until then an item is Unknown, not
-Operational (DESIGN.md §4: no data is not good news).
+Operational (docs/design.md §4: no data is not good news).
 
 Revision ID: 0008
 Revises: 0007
